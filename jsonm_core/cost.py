@@ -234,5 +234,4 @@ class CostMeter:
         requests = (self.gets * p["get_per_1000"]["STANDARD"]
                     + self.puts * p["put_per_1000"]["STANDARD"]) / 1000
         return {"egress_bytes": self.egress_bytes, "gets": self.gets, "puts": self.puts,
-                "egress_usd": round(egress, 6), "requests_usd": round(requests, 6),
-                "usd": round(egress + requests, 6)}
+                "egress_usd": egress, "requests_usd": requests, "usd": egress + requests}
