@@ -1,0 +1,189 @@
+"""The page's pure decisions (jsonm_core.browser_plan): the seed's chunk sizes, prefetch at 50 %,
+<= 3 in flight, pressure halving/recycling, retry classification and jittered backoff, and the
+job bookkeeping that IndexedDB stores.  Runs in CPython and in Pyodide (no I/O)."""
+
+import random
+
+import pytest
+
+from jsonm_core import browser_plan as bp
+
+MB, GB = bp.MB, bp.GB
+
+
+@pytest.mark.parametrize("mem, mobile, expected", [
+    (8, False, 200 * MB),        # deviceMemory caps at 8: "> 8 GB" is unreachable from it
+    (16, False, 200 * MB),       # a (non-standard) larger report is capped to 8 as well
+    (6, False, 200 * MB),
+    (4, False, 50 * MB),
+    (2, False, 50 * MB),
+    (None, False, 50 * MB),      # hidden deviceMemory is treated as 4 GB
+    (8, True, 20 * MB),          # mobile: min(20 MB, 10 % of memory)
+    (1, True, 20 * MB),
+    (0.125, True, int(0.0125 * GB)),   # 10 % of 128 MB is below 20 MB
+])
+def test_chunk_size_follows_the_seed_table(mem, mobile, expected):
+    assert bp.chunk_size(mem, mobile=mobile) == expected
+
+
+def test_memory_hint_reaches_the_500mb_rung_that_device_memory_cannot():
+    assert bp.chunk_size(8, memory_gb=16) == 500 * MB
+    assert bp.chunk_size(8, memory_gb=8) == 200 * MB
+    assert bp.chunk_size(2, memory_gb=5) == 200 * MB
+
+
+def test_pool_size_caps_and_honours_request():
+    assert bp.pool_size(2) == 2
+    assert bp.pool_size(16) == 4
+    assert bp.pool_size(8, cap=6) == 6
+    assert bp.pool_size(None) == 2
+    assert bp.pool_size(16, requested=1) == 1
+    assert bp.pool_size(1) == 1
+
+
+def test_split_range_covers_exactly_with_bounded_pieces():
+    pieces = bp.split_range(10, 1000, 97)
+    assert pieces[0][0] == 10 and pieces[-1][1] == 1000
+    assert all(b - a <= 97 for a, b in pieces)
+    assert all(p[1] == q[0] for p, q in zip(pieces, pieces[1:]))
+    assert bp.range_header(0, 100) == "bytes=0-99"
+
+
+def test_prefetch_at_half_and_never_more_than_three_in_flight():
+    assert not bp.should_prefetch(49, 100, in_flight=1)
+    assert bp.should_prefetch(50, 100, in_flight=1)
+    assert bp.should_prefetch(99, 100, in_flight=2)
+    assert not bp.should_prefetch(99, 100, in_flight=3)
+    assert not bp.should_prefetch(99, 100, in_flight=1, prefetch_enabled=False)
+    assert not bp.should_prefetch(99, 100, in_flight=1, queued=0)
+    assert bp.MAX_IN_FLIGHT == 3
+
+
+def test_pressure_levels_and_decisions():
+    assert bp.pressure_level(10, 100) == "normal"
+    assert bp.pressure_level(70, 100) == "moderate"
+    assert bp.pressure_level(95, 100) == "critical"
+    assert bp.pressure_level(95, 0) == "normal"
+    assert bp.on_pressure("normal", 8 * MB) == {"range": 8 * MB, "prefetch": True, "recycle": False}
+    assert bp.on_pressure("moderate", 8 * MB) == {"range": 4 * MB, "prefetch": False, "recycle": False}
+    crit = bp.on_pressure("critical", 8 * MB)
+    assert crit["recycle"] and not crit["prefetch"] and crit["range"] == 4 * MB
+    assert bp.on_pressure("moderate", bp.MIN_CHUNK)["range"] == bp.MIN_CHUNK
+
+
+@pytest.mark.parametrize("status, body, kind", [
+    (200, "", "ok"), (206, "", "ok"), (None, "", "retry"), (0, "", "retry"),
+    (500, "", "retry"), (503, "SlowDown", "retry"), (429, "", "retry"),
+    (403, "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", "expired"),
+    (403, "", "expired"),
+    (403, "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>", "fatal"),
+    (404, "NoSuchKey", "fatal"),
+])
+def test_classify_status(status, body, kind):
+    assert bp.classify_status(status, body) == kind
+
+
+def test_backoff_is_jittered_exponential_and_capped():
+    rng = random.Random(7)
+    for attempt in range(1, 12):
+        ceiling = min(20.0, 0.25 * 2 ** (attempt - 1))
+        delays = [bp.backoff(attempt, rng=rng) for _ in range(50)]
+        assert all(0 <= d <= ceiling for d in delays)
+        assert len(set(delays)) > 40          # jitter: not one fixed value
+    assert max(bp.backoff(30, rng=rng) for _ in range(100)) <= 20.0
+
+
+def test_retry_policy_gives_up_at_the_cap():
+    policy = bp.RetryPolicy(max_attempts=4, rng=random.Random(1))
+    delays = [policy.next_delay() for _ in range(5)]
+    assert all(d is not None for d in delays[:3]) and delays[3] is None and delays[4] is None
+    policy.reset()
+    assert policy.next_delay() is not None
+
+
+def test_repeated_integrity_failures_shrink_the_range():
+    assert bp.shrink_after_failures(8 * MB, 1) == 8 * MB
+    assert bp.shrink_after_failures(8 * MB, 2) == 4 * MB
+    assert bp.shrink_after_failures(8 * MB, 3) == 2 * MB
+    assert bp.shrink_after_failures(8 * MB, 40) == bp.MIN_CHUNK
+
+
+def test_checkpoint_clock_bytes_or_seconds_whichever_first():
+    clock = bp.CheckpointClock(every_bytes=100, every_seconds=2.0, now=0.0)
+    assert not clock.due(50, now=1.0)
+    assert clock.due(100, now=1.0)          # bytes first
+    clock.mark(100, now=1.0)
+    assert not clock.due(120, now=2.5)
+    assert clock.due(120, now=3.1)          # seconds first
+    assert not clock.due(100, now=10.0)     # no progress: nothing to checkpoint
+
+
+def test_redact_hides_signatures_credentials_and_tokens_only():
+    url = ("http://127.0.0.1:9000/warm/jobs/x/0-100.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+           "&X-Amz-Credential=AKIA%2F20260101&X-Amz-Date=20260101T000000Z&X-Amz-Expires=3600"
+           "&X-Amz-SignedHeaders=host&X-Amz-Signature=deadbeef&X-Amz-Security-Token=tok")
+    out = bp.redact(f"fetch {url} failed")
+    assert "deadbeef" not in out and "AKIA" not in out and "tok&" not in out and not out.endswith("=tok failed")
+    assert "X-Amz-Signature=REDACTED" in out and "X-Amz-Credential=REDACTED" in out
+    assert "X-Amz-Date=20260101T000000Z" in out and out.startswith("fetch http://127.0.0.1:9000/warm/")
+    assert out.endswith(" failed")
+    assert bp.redact("no secrets here: signature is a word") == "no secrets here: signature is a word"
+    assert bp.redact("https://h/k?Signature=abc#frag") == "https://h/k?Signature=REDACTED#frag"
+
+
+def test_job_progress_bookkeeping_and_round_trip():
+    job = bp.JobProgress("j1", [(0, 100), (100, 250), (250, 300)])
+    assert job.total_bytes == 300 and job.done_bytes == 0 and job.next_pending() == 0
+    job.start(0)
+    assert job.next_pending() == 1 and job.next_pending({1}) == 2
+    job.advance(0, 60, records=6)
+    job.start(1, position=180)
+    assert job.done_bytes == 60 + 80
+    job.finish(0, records=10)
+    job.fail(2, "network")
+    assert job.counts() == {"pending": 0, "running": 1, "done": 1, "failed": 1}
+    assert job.remaining_bytes() == 300 - 100 - 80
+    assert job.eta_seconds(10) == pytest.approx(12.0) and job.eta_seconds(0) is None
+    job.fetched(1234, requests=2)
+    again = bp.JobProgress.from_json(job.to_json())
+    # a running part is stored as pending at its position (a reload restarts it from there)
+    assert again.state == ["done", "pending", "failed"] and again.position == [100, 180, 250]
+    assert again.errors == {2: "network"} and again.fetched_bytes == 1234 and again.requests == 2
+    again.requeue(2)
+    assert again.state[2] == "pending" and 2 not in again.errors
+    again.requeue(0)
+    assert again.state[0] == "done"
+    assert not again.complete
+    for i in (1, 2):
+        again.finish(i)
+    assert again.complete and again.fraction == 1.0 and again.total_records == 10
+
+
+def test_job_progress_rejects_foreign_or_inconsistent_state():
+    with pytest.raises(ValueError):
+        bp.JobProgress.from_json({"version": 99})
+    good = bp.JobProgress("j", [(0, 10)]).to_json()
+    good["state"] = ["pending", "pending"]
+    with pytest.raises(ValueError):
+        bp.JobProgress.from_json(good)
+
+
+def test_positions_are_clamped_to_their_part():
+    job = bp.JobProgress("j", [(0, 10), (10, 20)])
+    job.advance(1, 5)
+    job.advance(0, 99)
+    assert job.position == [10, 10]
+
+
+def test_throughput_window():
+    meter = bp.Throughput(window=5)
+    assert meter.rate() == 0.0
+    for t in range(0, 11):
+        meter.add(float(t), t * 1000 if t < 6 else 5000 + (t - 5) * 3000)
+    assert meter.rate() == pytest.approx(3000.0)
+
+
+def test_purge_after_thirty_days():
+    assert not bp.purge_due(None, 1e9)
+    assert not bp.purge_due(0, 29 * 86400)
+    assert bp.purge_due(0, 30 * 86400)
