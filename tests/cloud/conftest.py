@@ -79,7 +79,8 @@ class FaultProxy:
                 for k, v in resp.getheaders():
                     if k.lower() not in HOP_HEADERS and k.lower() != "content-length":
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
+                length = resp.getheader("Content-Length") if self.command == "HEAD" else None
+                self.send_header("Content-Length", length or str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
@@ -219,3 +220,14 @@ def run_jsonm(*args: str, timeout: float = 120, **kw):
 def jsonm():
     """`jsonm(*args)` -> CompletedProcess of the CLI in a subprocess."""
     return run_jsonm
+
+
+@pytest.fixture
+def jsonm_popen():
+    """`jsonm_popen(*args)` -> Popen of the CLI (for killing it halfway)."""
+    import subprocess
+
+    def start(*args: str) -> subprocess.Popen:
+        return subprocess.Popen([*JSONM, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    return start
