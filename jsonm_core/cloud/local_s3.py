@@ -116,9 +116,7 @@ def save_state(state_dir: str | os.PathLike, endpoint_url: str) -> Path:
                 (blobs / blob).write_bytes(key.value)
                 objects.append({"key": key_name, "blob": blob, "etag": key.etag.strip('"'),
                                 "storage_class": key.storage_class,
-                                "metadata": dict(key.metadata),
-                                "content_type": key.content_type,
-                                "content_encoding": key.content_encoding,
+                                "metadata": dict(key.metadata),  # incl. Content-Type
                                 "restore_expiry": key._expiry.isoformat() if key._expiry else None})
             buckets.append({"name": name, "cors": _get_config(s3, "get_bucket_cors", name, "CORSRules"),
                             "lifecycle": _get_config(s3, "get_bucket_lifecycle_configuration",
@@ -161,20 +159,16 @@ def load_state(state_dir: str | os.PathLike, endpoint_url: str) -> int:
                 Bucket=b["name"], LifecycleConfiguration={"Rules": b["lifecycle"]})
         for o in b.get("objects", []):
             body = (Path(state_dir) / "objects" / o["blob"]).read_bytes()
-            extra: dict[str, Any] = {"Metadata": o.get("metadata") or {},
-                                     "StorageClass": o.get("storage_class") or "STANDARD"}
-            if o.get("content_type"):
-                extra["ContentType"] = o["content_type"]
-            if o.get("content_encoding"):
-                extra["ContentEncoding"] = o["content_encoding"]
-            s3.put_object(Bucket=b["name"], Key=o["key"], Body=body, **extra)
+            s3.put_object(Bucket=b["name"], Key=o["key"], Body=body,
+                          StorageClass=o.get("storage_class") or "STANDARD")
             _fix_key(b["name"], o)
             count += 1
     return count
 
 
 def _fix_key(bucket_name: str, o: dict) -> None:
-    """Restore what the API cannot set: the original (e.g. multipart) ETag and restore state."""
+    """Restore what the API cannot set: the original (e.g. multipart) ETag, the raw metadata
+    and the restore state."""
     for backend in _backends():
         bucket = backend.buckets.get(bucket_name)
         if bucket is None:
@@ -183,6 +177,8 @@ def _fix_key(bucket_name: str, o: dict) -> None:
         if key is None:
             continue
         key._etag = o["etag"]
+        key.metadata.clear()
+        key.set_metadata(dict(o.get("metadata") or {}))
         if o.get("restore_expiry"):
             expiry = datetime.fromisoformat(o["restore_expiry"])
             if expiry.tzinfo is None and expiry.replace(tzinfo=timezone.utc) <= datetime.now(timezone.utc):
