@@ -1,0 +1,373 @@
+"""jsonm against its peers, in one run, on the same generated files.
+
+    python3 build.py bench                      # the full run (64 MB inputs, 512 MB flat-memory check)
+    python3 build.py bench --quick              # small sizes for development (8 MB, 8 vs 64 MB)
+    python3 build.py bench --json               # one JSON object per line instead of the table
+    python3 build.py bench --runners jsonm-pyodide,ijson-pyodide --files twitter.json --extras none
+
+MB means MiB (2**20 bytes) everywhere.  Throughput counts the bytes of the file over the time the
+runner spends reading and processing it (interpreter boot and package install excluded).  Peak
+memory is the process's peak RSS for CPython / Node / native runners and the wasm heap (linear
+memory, which never shrinks) for Pyodide runners.  Ratios between runners of the same run are what
+count; absolute numbers depend on the machine.  The run is saved to build/bench/latest.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.bench import inputs
+from tests.bench.runners import (BENCH_BUILD, MB, ROOT, BenchError, Row, cpython_job, jq_stream, node,
+                                 node_peer, pyodide_job)
+
+REPORTS = BENCH_BUILD / "reports"
+FILES = ["twitter.json", "twitter.ndjson", "citm.json"]
+EXTRAS = ["flat", "workers", "gzip", "pageload", "profile"]
+# key: (table name, runtime)
+RUNNERS = {
+    "jsonm-cpython": ("jsonm (full profile)", "cpython"),
+    "jsonm-pyodide": ("jsonm (full profile)", "pyodide"),
+    "ijson-pyodide": ("ijson python backend (events)", "pyodide"),
+    "loads-pyodide": ("json.loads (whole file)", "pyodide"),
+    "streamparser-node": ("@streamparser/json (values)", "node"),
+    "stream-json-node": ("stream-json (tokens)", "node"),
+    "json-parse-node": ("JSON.parse (whole file)", "node"),
+    "jq": ("jq --stream (events)", "native"),
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_size(text: str) -> int:
+    t = text.strip().upper().removesuffix("B")
+    for suffix, mult in (("G", 1 << 30), ("M", MB), ("K", 1 << 10)):
+        if t.endswith(suffix):
+            return int(float(t[:-1]) * mult)
+    return int(t)
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import jsonm_core
+    nodev = subprocess.run([node(), "--version"], capture_output=True, text=True).stdout.strip()
+    return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
+            "cpu": cpu, "mem_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+            "python": platform.python_version(), "node": nodev, "jsonm_core": jsonm_core.__version__,
+            "corpus": inputs.corpus_origin(), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+# ------------------------------------------------------------------------------------ the table
+def measure(key: str, path: Path, chunk: int) -> Row:
+    """One runner on one file."""
+    name, runtime = RUNNERS[key]
+    label = path.name
+    extra: dict = {"runner": key, "bytes": path.stat().st_size}
+    if key in ("jsonm-cpython", "jsonm-pyodide"):
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        out = REPORTS / f"{key}--{path.name}"
+        job = {"job": "jsonm", "file": str(path), "chunk": chunk, "report_out": str(out)}
+        res, rss = cpython_job(job) if key == "jsonm-cpython" else pyodide_job(job)
+        extra.update(report=str(out.relative_to(ROOT)), report_sha256=res["report_sha256"],
+                     records=res["records"], totals=res["findings"])
+    elif key == "ijson-pyodide":
+        res, rss = pyodide_job({"job": "ijson", "file": str(path), "chunk": chunk})
+        extra["backend"] = res["backend"]
+    elif key == "loads-pyodide":
+        res, rss = pyodide_job({"job": "loads", "file": str(path)})
+    elif key.endswith("-node"):
+        res, rss = node_peer(key.removesuffix("-node"), path, chunk)
+    elif key == "jq":
+        got = jq_stream(path)
+        if got is None:
+            raise BenchError("jq is not installed")
+        res, rss = got
+    else:  # pragma: no cover - argparse restricts keys
+        raise BenchError(f"unknown runner {key}")
+    extra["seconds"] = round(res["seconds"], 3)
+    extra["rss_mb"] = round(rss, 1)
+    if runtime == "pyodide":
+        peak = res["heap_peak"] / MB
+        extra["heap_before_mb"] = round(res["heap_before"] / MB, 1)
+        extra["peak_kind"] = "wasm heap"
+    else:
+        peak = rss
+        extra["peak_kind"] = "RSS"
+    return Row(name, runtime, label, res["mb_per_s"], peak, extra)
+
+
+def error_line(exc: BaseException) -> str:
+    """The most telling line of a runner's failure (the Python exception, not the JS stack)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    named = [line for line in lines if re.match(r"^[\w.]*(Error|Exception)\b", line)]
+    return (named or lines or [type(exc).__name__])[-1][:200]
+
+
+def fmt(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{x:,.{digits}f}"
+
+
+def table_md(rows: list[Row], files: list[str]) -> str:
+    """Markdown table: per file, every runner, with its speed relative to jsonm in Pyodide."""
+    lines = ["| file | runner | runtime | MB/s | peak MB | jsonm-Pyodide ÷ this |",
+             "|---|---|---|---:|---:|---:|"]
+    for f in files:
+        frows = [r for r in rows if r.extra.get("kind") is None and r.file.startswith(f.split(".")[0] + "-")
+                 and r.file.endswith("." + f.split(".")[1])]
+        ref = next((r.mb_per_s for r in frows if r.extra.get("runner") == "jsonm-pyodide" and r.mb_per_s), None)
+        for r in frows:
+            ratio = f"{ref / r.mb_per_s:.2f}×" if ref and r.mb_per_s else "—"
+            peak = fmt(r.peak_mb) + (" (heap)" if r.runtime == "pyodide" and r.peak_mb else "")
+            err = f" **failed: {r.extra['error']}**" if r.extra.get("error") else ""
+            lines.append(f"| {r.file} | {r.name}{err} | {r.runtime} | {fmt(r.mb_per_s)} | {peak} | {ratio} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------- extras
+def extra_flat(sizes: list[int], chunk: int) -> tuple[list[Row], list[str]]:
+    """jsonm's peak memory on the twitter document at two sizes (both runtimes)."""
+    rows, notes = [], []
+    for key in ("jsonm-pyodide", "jsonm-cpython"):
+        peaks = []
+        for size in sizes:
+            path = inputs.ensure("twitter.json", size)
+            log(f"flat-memory: {key} on {path.name}")
+            row = measure(key, path, chunk)
+            row.extra["kind"] = "flat-memory"
+            rows.append(row)
+            peaks.append(row.peak_mb)
+        base = rows[-len(sizes)].extra.get("heap_before_mb")
+        notes.append(f"- {RUNNERS[key][1]}: peak {' → '.join(fmt(p) for p in peaks)} MB at "
+                     f"{' → '.join(inputs.size_label(s) for s in sizes)} input: ×{peaks[-1] / peaks[0]:.2f}"
+                     + (f" (heap after boot {base} MB)" if base else ""))
+    return rows, notes
+
+
+def split_parts(path: Path, n: int) -> list[dict]:
+    """n record-aligned parts of the file, cut with the engine's own boundary scanner."""
+    from jsonm_core import scanner
+
+    size = path.stat().st_size
+    scan = scanner.BoundaryScanner(format="auto")
+    boundaries = []
+    with open(path, "rb") as f:
+        while data := f.read(4 * MB):
+            boundaries.extend(scan.feed(data))
+    ranges = scanner.plan_ranges(size, -(-size // n), boundaries)
+    return [{"index": i, "start": r[0], "end": r[1], "context": r[2]} for i, r in enumerate(ranges)]
+
+
+def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
+    """1 vs 2 Node worker_threads running Pyodide + jsonm; the merged 2-part report must equal the whole."""
+    from tests.bench.runners import workers_run
+
+    parts = split_parts(path, 2)
+    log(f"workers: {path.name} split at {[p['start'] for p in parts]}")
+    one, rss1 = workers_run(path, [None])
+    two, rss2 = workers_run(path, parts)
+    identical = None
+    try:
+        from jsonm_core.report import merge
+        merged = merge(json.loads(two["reports"][0]), json.loads(two["reports"][1]))
+        from tests.bench.jobs import canonical_report
+        identical = canonical_report(merged) == one["reports"][0].encode()
+    except Exception as exc:  # the comparison is reported, never fatal to the benchmark
+        identical = f"merge failed: {exc}"
+    rows = [Row("jsonm, 1 worker", "node-worker+pyodide", path.name, one["mb_per_s"], rss1,
+                {"kind": "workers", "workers": 1, "seconds": round(one["wall_seconds"], 3), "peak_kind": "RSS"}),
+            Row("jsonm, 2 workers", "node-worker+pyodide", path.name, two["mb_per_s"], rss2,
+                {"kind": "workers", "workers": 2, "seconds": round(two["wall_seconds"], 3), "peak_kind": "RSS",
+                 "merged_report_identical": identical,
+                 "part_seconds": [round(r["seconds"], 3) for r in two["results"]]})]
+    note = (f"- {path.name}: 1 worker {fmt(one['mb_per_s'])} MB/s, 2 workers {fmt(two['mb_per_s'])} MB/s: "
+            f"**×{two['mb_per_s'] / one['mb_per_s']:.2f}** (parts took "
+            f"{', '.join(fmt(r['seconds'], 2) for r in two['results'])} s); merged report identical to "
+            f"one worker's: {identical}")
+    return rows, [note]
+
+
+def extra_gzip(path: Path, chunk: int, warm_chunk: int) -> tuple[list[Row], list[str]]:
+    """Warm chunks gzip'd as staging stores them (level 6, mtime 0) vs raw; jsonm on gzip in Pyodide."""
+    import gzip
+
+    size = path.stat().st_size
+    gz_path = path.with_name(path.name + ".gz")
+    raw_total = gz_total = 0
+    with open(path, "rb") as f:
+        while data := f.read(warm_chunk):
+            raw_total += len(data)
+            gz_total += len(gzip.compress(data, 6, mtime=0))
+    if not gz_path.exists():
+        with open(path, "rb") as f:
+            gz_path.write_bytes(gzip.compress(f.read(), 6, mtime=0))
+    raw, _ = pyodide_job({"job": "jsonm", "file": str(path), "chunk": chunk})
+    gzr, _ = pyodide_job({"job": "jsonm", "gzip": str(gz_path), "chunk": chunk})
+    gun, _ = pyodide_job({"job": "gunzip", "gzip": str(gz_path), "chunk": chunk})
+    same = raw["report_sha256"] == gzr["report_sha256"]
+    cost = 1 - gzr["mb_per_s"] / raw["mb_per_s"]
+    rows = [Row("jsonm on raw bytes", "pyodide", path.name, raw["mb_per_s"], raw["heap_peak"] / MB,
+                {"kind": "gzip"}),
+            Row("jsonm on gzip (zlib in wasm)", "pyodide", path.name, gzr["mb_per_s"], gzr["heap_peak"] / MB,
+                {"kind": "gzip", "wire_ratio": round(gz_total / raw_total, 4), "decompression_cost": round(cost, 4),
+                 "report_identical": same}),
+            Row("gunzip only (zlib in wasm)", "pyodide", path.name, gun["mb_per_s"], gun["heap_peak"] / MB,
+                {"kind": "gzip"})]
+    notes = [f"- {path.name}: {inputs.size_label(warm_chunk)} warm chunks gzip'd = **{100 * gz_total / raw_total:.1f}%** "
+             f"of raw bytes ({fmt(gz_total / MB)} of {fmt(size / MB)} MB); jsonm in Pyodide {fmt(raw['mb_per_s'])} MB/s "
+             f"on raw vs {fmt(gzr['mb_per_s'])} MB/s decompressing in wasm: decompression costs "
+             f"**{100 * cost:.1f}%** of throughput (gunzip alone {fmt(gun['mb_per_s'])} MB/s); report identical: {same}"]
+    return rows, notes
+
+
+def extra_pageload(runs: int) -> tuple[list[Row], list[str]]:
+    from tests.bench.pageload import cold_loads
+
+    res = cold_loads(runs)
+    row = Row("cold page load", "chromium", "—", None, None,
+              {"kind": "pageload", "milestone": res["milestone"], "median_ms": round(res["median_ms"]),
+               "runs_ms": [round(t) for t in res["runs_ms"]], "transferred_mb": round(res["transferred_mb"], 1)})
+    note = (f"- headless Chromium, fresh context (cold cache) ×{runs}: navigation → **{res['milestone']}** "
+            f"median **{res['median_ms'] / 1000:.2f} s** (runs: {', '.join(f'{t / 1000:.2f}' for t in res['runs_ms'])} s; "
+            f"{res['transferred_mb']:.1f} MB transferred). The page does not process data yet, so this is "
+            "time to engine-ready, not to the first processed byte.")
+    return [row], [note]
+
+
+def extra_profile(path: Path, chunk: int, top: int) -> tuple[list[Row], list[str]]:
+    """cProfile of jsonm inside Pyodide (and CPython, for contrast): where the time goes."""
+    notes, rows = [], []
+    for key, runner in (("pyodide", pyodide_job), ("cpython", cpython_job)):
+        res, _ = runner({"job": "profile", "file": str(path), "chunk": chunk, "top": top})
+        rows.append(Row("jsonm under cProfile", key, path.name, res["mb_per_s"], None,
+                        {"kind": "profile", "profile": res["profile"], "profile_total_s": round(res["profile_total"], 3)}))
+        notes.append(f"\n{key}: {path.name}, {fmt(res['mb_per_s'], 2)} MB/s under cProfile, "
+                     f"{res['profile_total']:.2f} s profiled\n")
+        notes.append("| own time | share | calls | function |\n|---:|---:|---:|---|")
+        for r in res["profile"]:
+            notes.append(f"| {r['tottime']:.3f} s | {100 * r['share']:.1f}% | {r['calls']:,} | `{r['func']}` |")
+    return rows, notes
+
+
+# ---------------------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python3 build.py bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", type=parse_size, default=None, help="input size (default 64MB; --quick 8MB)")
+    p.add_argument("--quick", action="store_true", help="small sizes for development")
+    p.add_argument("--flat-sizes", default=None, help="sizes of the flat-memory check (default 64MB,512MB)")
+    p.add_argument("--profile-size", type=parse_size, default=8 * MB)
+    p.add_argument("--chunk", type=parse_size, default=MB, help="bytes per read/feed (default 1MB)")
+    p.add_argument("--warm-chunk", type=parse_size, default=64 * MB, help="staging chunk size for gzip (64MB)")
+    p.add_argument("--runners", default=",".join(RUNNERS), help=f"comma list from: {', '.join(RUNNERS)}")
+    p.add_argument("--files", default=",".join(FILES), help=f"comma list from: {', '.join(FILES)}")
+    p.add_argument("--extras", default=",".join(EXTRAS), help=f"comma list from {', '.join(EXTRAS)}, or none")
+    p.add_argument("--pageload-runs", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="one JSON object per line on stdout")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    size = ns.size or (8 * MB if ns.quick else 64 * MB)
+    flat_sizes = [parse_size(s) for s in (ns.flat_sizes or ("8MB,64MB" if ns.quick else "64MB,512MB")).split(",")]
+    runners = [r for r in ns.runners.split(",") if r]
+    files = [f for f in ns.files.split(",") if f]
+    extras = [] if ns.extras == "none" else [e for e in ns.extras.split(",") if e]
+    for bad, known, what in ((runners, RUNNERS, "runner"), (files, FILES, "file"), (extras, EXTRAS, "extra")):
+        unknown = [x for x in bad if x not in known]
+        if unknown:
+            print(f"bench: unknown {what} {unknown[0]!r} (known: {', '.join(known)})", file=sys.stderr)
+            return 2
+
+    meta = machine()
+    meta.update(size=size, chunk=ns.chunk)
+    origin = meta["corpus"]
+    log(f"inputs from {'../shared/corpus' if origin == 'corpus' else 'GENERATED data (no ../shared/corpus here)'}")
+    paths = {f: inputs.ensure(f, size) for f in files}
+    rows: list[Row] = []
+    notes: dict[str, list[str]] = {}
+    failures = 0
+    t_start = time.perf_counter()
+    for f in files:
+        for key in runners:
+            log(f"{key} on {paths[f].name}")
+            try:
+                row = measure(key, paths[f], ns.chunk)
+            except Exception as exc:  # one failed runner must not hide the others
+                failures += 1
+                log(f"FAILED {key} on {paths[f].name}: {exc}")
+                row = Row(RUNNERS[key][0], RUNNERS[key][1], paths[f].name, None, None,
+                          {"runner": key, "error": error_line(exc)})
+            rows.append(row)
+            if ns.json:
+                print(json.dumps(row.as_json()), flush=True)
+
+    steps = {
+        "flat": ("Flat memory (jsonm, twitter document)", lambda: extra_flat(flat_sizes, ns.chunk)),
+        "workers": ("1 vs 2 workers (Node worker_threads, Pyodide + jsonm each, record-aligned halves)",
+                    lambda: [x for f in ("twitter.json", "twitter.ndjson")
+                             for x in [extra_workers(inputs.ensure(f, size))]]),
+        "gzip": ("gzip warm chunks", lambda: [extra_gzip(inputs.ensure(f, size), ns.chunk, ns.warm_chunk)
+                                              for f in ("twitter.json", "twitter.ndjson", "citm.json")]),
+        "pageload": ("Cold page load", lambda: extra_pageload(ns.pageload_runs)),
+        "profile": ("Profile of jsonm (cProfile, own time)",
+                    lambda: extra_profile(inputs.ensure("twitter.json", ns.profile_size), ns.chunk, 20)),
+    }
+    for name in extras:
+        title, step = steps[name]
+        log(f"extra: {name}")
+        try:
+            got = step()
+            parts = got if isinstance(got, list) else [got]
+            notes[title] = []
+            for erows, enotes in parts:
+                for r in erows:
+                    r.extra.setdefault("kind", name)
+                    rows.append(r)
+                    if ns.json:
+                        print(json.dumps(r.as_json()), flush=True)
+                notes[title].extend(enotes)
+        except Exception as exc:  # one failed extra must not hide the others
+            failures += 1
+            log(f"FAILED extra {name}: {type(exc).__name__}: {exc}")
+            notes[title] = [f"- failed: {type(exc).__name__}: {str(exc).splitlines()[-1][:300] if str(exc) else ''}"]
+
+    meta["seconds"] = round(time.perf_counter() - t_start, 1)
+    md = render(meta, rows, files, notes)
+    BENCH_BUILD.mkdir(parents=True, exist_ok=True)
+    (BENCH_BUILD / "latest.md").write_text(md)
+    (BENCH_BUILD / "latest.json").write_text(json.dumps({"meta": meta, "rows": [r.as_json() for r in rows],
+                                                         "notes": notes}, indent=1))
+    if not ns.json:
+        print(md)
+    log(f"saved build/bench/latest.md and latest.json ({meta['seconds']} s)")
+    return 1 if failures else 0
+
+
+def render(meta: dict, rows: list[Row], files: list[str], notes: dict[str, list[str]]) -> str:
+    head = (f"Measured {meta['date']} on {meta['nproc']} × {meta['cpu']}, {meta['mem_gb']} GB; CPython "
+            f"{meta['python']}, Pyodide 314 under Node {meta['node']}, jsonm_core {meta['jsonm_core']} "
+            f"(load average at start {meta['loadavg_at_start'][0]}); "
+            f"inputs {inputs.size_label(meta['size'])} each, read/fed in {inputs.size_label(meta['chunk'])} chunks, "
+            + ("generated from `../shared/corpus`." if meta["corpus"] == "corpus"
+               else "**generated in code (no `../shared/corpus` on this machine)**."))
+    out = [head, "", table_md(rows, files)]
+    for title, lines in notes.items():
+        out += ["", f"**{title}**", "", *lines]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,50 @@
+// N Node worker_threads, each with its own Pyodide + jsonm (as the page's Web Workers), processing
+// one part each of the same file.
+//
+//   node workers.mjs <build/web dir> <repo root> <file> '<parts json>'
+//
+// parts: a JSON list, one entry per worker: null (the whole file, plain Engine) or a manifest-style
+// part {"index","start","end","context"}.  Every worker boots first; the clock starts when all are
+// ready and stops when the last one has finished, so boot is excluded exactly as for one worker.
+// Prints "BENCH {json}" with the wall time, total bytes, each worker's result and canonical report.
+import path from "node:path";
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { bootPyodide, heapBytes, importJobs } from "./pyodide_bench.mjs";
+
+const self = fileURLToPath(import.meta.url);
+
+if (isMainThread) {
+  const [webDir, repoRoot, file, partsJson] = process.argv.slice(2);
+  const parts = JSON.parse(partsJson);
+  const workers = parts.map(() => new Worker(self, { workerData: { webDir, repoRoot } }));
+  const next = (w) => new Promise((resolve, reject) => {
+    w.once("message", resolve);
+    w.once("error", reject);
+  });
+  const boots = await Promise.all(workers.map(next));
+  const t0 = performance.now();
+  const results = await Promise.all(workers.map((w, i) => {
+    const done = next(w);
+    w.postMessage({ job: "jsonm", file, part: parts[i], return_report: true });
+    return done;
+  }));
+  const wall = (performance.now() - t0) / 1000;
+  const bytes = results.reduce((n, r) => n + r.bytes, 0);
+  for (const w of workers) await w.terminate();
+  console.log("BENCH " + JSON.stringify({
+    workers: parts.length, wall_seconds: wall, bytes, mb_per_s: bytes / 1048576 / wall,
+    boot_seconds: boots.map((b) => b.boot_seconds),
+    results: results.map(({ report, ...r }) => r),
+    reports: results.map((r) => r.report),
+  }));
+} else {
+  const { webDir, repoRoot } = workerData;
+  const { pyodide, bootSeconds } = await bootPyodide(webDir, [repoRoot, path.resolve(repoRoot, "..", "shared")]);
+  const jobs = importJobs(pyodide, path.join(repoRoot, "tests", "bench"));
+  parentPort.postMessage({ boot_seconds: bootSeconds });
+  parentPort.once("message", (job) => {
+    const res = JSON.parse(jobs.run(JSON.stringify(job)));
+    parentPort.postMessage({ ...res, heap_peak: heapBytes(pyodide) });
+  });
+}
