@@ -44,7 +44,10 @@ async function jsonParse() {
 
 const PEERS = { streamparser, "stream-json": streamJson, "json-parse": jsonParse };
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const res = await PEERS[peer]();
 const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
 const bytes = fs.statSync(file).size;
-console.log("BENCH " + JSON.stringify({ ...res, bytes, seconds, mb_per_s: bytes / 1048576 / seconds, node: process.version }));
+console.log("BENCH " + JSON.stringify({ ...res, bytes, seconds, mb_per_s: bytes / 1048576 / seconds,
+  cpu_seconds: (cpu.user + cpu.system) / 1e6, node: process.version }));

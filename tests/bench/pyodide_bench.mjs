@@ -56,7 +56,10 @@ async function main() {
   const { pyodide, bootSeconds } = await bootPyodide(webDir, mounts);
   const jobs = importJobs(pyodide, benchDir);
   const heapBefore = heapBytes(pyodide);
+  const cpu0 = process.cpuUsage();
   const res = JSON.parse(jobs.run(jobJson));
+  const cpu = process.cpuUsage(cpu0);
+  res.cpu_seconds = (cpu.user + cpu.system) / 1e6;
   const heapAfter = heapBytes(pyodide);
   const version = pyodide.runPython("jsonm_core.__version__");
   console.log("BENCH " + JSON.stringify({

@@ -122,12 +122,14 @@ def jq_stream(path: Path, timeout: float = 3600) -> tuple[dict, float] | None:
     if not jq:
         return None
     cmd = [sys.executable, "-c", (
-        "import subprocess,sys,time,json;t=time.perf_counter();"
+        "import subprocess,sys,time,json,os,resource;t=time.perf_counter();"
         "o=subprocess.run([sys.argv[1],'-n','--stream','reduce inputs as $e (0; .+1)',sys.argv[2]],"
-        "capture_output=True,check=True).stdout;s=time.perf_counter()-t;import os;b=os.path.getsize(sys.argv[2]);"
-        "print('BENCH '+json.dumps({'events':int(o),'bytes':b,'seconds':s,'mb_per_s':b/1048576/s}))"), jq, str(path)]
-    res, rss, _ = run_child(cmd, timeout)
-    return res, rss
+        "capture_output=True,check=True).stdout;s=time.perf_counter()-t;b=os.path.getsize(sys.argv[2]);"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print('BENCH '+json.dumps({'events':int(o),'bytes':b,'seconds':s,'mb_per_s':b/1048576/s,"
+        "'cpu_seconds':u.ru_utime+u.ru_stime,'maxrss_kb':u.ru_maxrss}))"), jq, str(path)]
+    res, _, _ = run_child(cmd, timeout)
+    return res, res["maxrss_kb"] / 1024  # jq's own peak, not the wrapper's
 
 
 def workers_run(path: Path, parts: list[dict | None], timeout: float = 3600) -> tuple[dict, float]:
