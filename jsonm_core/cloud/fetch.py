@@ -9,6 +9,7 @@ S3's XML errors become one-line `FetchError`s (expired URL -> "run jsonm manifes
 from __future__ import annotations
 
 import gzip
+import io
 import hashlib
 import json
 import re
@@ -141,3 +142,41 @@ def url_is_manifest(url: str, *, timeout: float = TIMEOUT) -> Manifest | None:
         return loads(data)
     except ManifestError as exc:
         raise FetchError(f"manifest: {exc}") from None
+
+
+def iter_manifest_bytes(source: str | Manifest, **kwargs) -> Iterator[bytes]:
+    """Just the verified, decoded bytes of each part, in order (the whole original object)."""
+    for _, data in iter_parts(source, **kwargs):
+        yield data
+
+
+class ManifestReader(io.RawIOBase):
+    """A read-only binary file over a manifest's parts (verified part by part, in order).
+
+    For code that wants a file object (`jsonm scan` reads paths, stdin and URLs as files);
+    memory is one part at a time.
+    """
+
+    def __init__(self, source: str | Manifest, **kwargs) -> None:
+        self.manifest = fetch_manifest(source) if isinstance(source, str) else source
+        self._parts = iter_parts(self.manifest, **kwargs)
+        self._buf = memoryview(b"")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        while not len(self._buf):
+            try:
+                self._buf = memoryview(next(self._parts)[1])
+            except StopIteration:
+                return 0
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        self._pos += n
+        return n
+
+    def tell(self) -> int:
+        return self._pos

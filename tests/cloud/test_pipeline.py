@@ -193,3 +193,16 @@ def test_lambda_handler_stops_on_time_budget_and_continues(s3, restored, buckets
     assert b"".join(d for _, d in fetch.iter_parts(second["manifest_url"])) == sample
     bad = handler({"warm": event["warm"]}, None)
     assert not bad["ok"] and "source" in bad["error"]
+
+
+def test_manifest_reader_is_a_file_over_the_verified_parts(s3, restored, buckets, sample):
+    import io
+    import shutil
+
+    res = stage(s3, restored, f"s3://{buckets.warm}/jobs",
+                StageOptions(chunk_size=CHUNK, gzip=True, align="records"))
+    reader = fetch.ManifestReader(res.manifest_url)
+    out = io.BytesIO()
+    shutil.copyfileobj(io.BufferedReader(reader, 10_000), out)
+    assert out.getvalue() == sample and reader.tell() == len(sample)
+    assert b"".join(fetch.iter_manifest_bytes(res.manifest_url)) == sample
