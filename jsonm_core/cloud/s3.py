@@ -97,6 +97,9 @@ def explain(exc: BaseException, what: str = "") -> CloudError:
             return CloudError(f"{about}no such bucket")
         if code in ("AccessDenied", "403", "Forbidden"):
             return CloudError(f"{about}access denied ({message})")
+        if code in ("PreconditionFailed", "412"):
+            return CloudError(f"{about}the object changed since staging began (ETag mismatch); "
+                              "run the command again to stage the new version")
         if code == "RestoreAlreadyInProgress":
             return CloudError(f"{about}a restore is already in progress")
         return CloudError(f"{about}{code}: {message}")

@@ -79,3 +79,19 @@ def test_changed_chunk_in_warm_is_restaged(s3, restored, buckets, sample):
     again = stage(s3, restored, warm, StageOptions(chunk_size=CHUNK, align="records"))
     assert again.staged == 1 and again.skipped == again.parts - 1
     assert b"".join(d for _, d in fetch.iter_parts(again.manifest_url)) == sample
+
+
+def test_source_replaced_during_staging_is_detected(s3, restored, buckets):
+    from jsonm_core.cloud.s3 import CloudError, parse_s3_url
+
+    bucket, key = parse_s3_url(restored)
+    calls = iter(range(10_000))
+
+    def replace_after_two() -> bool:
+        if next(calls) == 2:
+            s3.put_object(Bucket=bucket, Key=key, Body=b'{"replaced": true}\n' * 5000)
+        return False
+
+    with pytest.raises(CloudError, match="changed since staging began"):
+        stage(s3, restored, f"s3://{buckets.warm}/jobs", StageOptions(chunk_size=CHUNK),
+              should_stop=replace_after_two)
