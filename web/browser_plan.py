@@ -1,0 +1,1 @@
+../jsonm_core/browser_plan.py

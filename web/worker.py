@@ -1,0 +1,463 @@
+"""The engine worker's Python (Pyodide, one per Web Worker): validate manifests, process parts.
+
+Messages in (from the page):  open{url|text}, use{text}, run{part}, pause, cancel, checkpoint,
+finalize{parts}, forget{job_id}, upload{what}.
+Messages out: ready, manifest / manifest_error, progress, checkpointed, note, part_done,
+part_failed{kind: expired|network|integrity|error}, paused, report, forgotten, uploaded.
+
+A part is streamed: fetch -> (gunzip) -> sha256 -> engine.feed in pieces <= the engine buffer;
+checkpoints (every 8 MB or 2 s, on pause/pagehide) go to IndexedDB keyed (job_id, part index).
+"""
+
+import asyncio
+import hashlib
+import json
+import time
+import zlib
+
+import js
+from pyodide.ffi import JsException, to_js
+
+import jsonm_idb as idb
+import jsonm_core
+from jsonm_core import browser_plan as bp
+from jsonm_core import cost
+from jsonm_core import manifest as mf
+
+boot_ms = 0.0
+BUFFER = 4 << 20
+PIECE = 1 << 20
+state = {"manifest": None, "pause": False, "cancel": False, "checkpoint_now": False,
+         "queue": [], "running": None, "prefetch": True, "range": None, "config": {}}
+
+
+class Expired(Exception):
+    pass
+
+
+class PartFailure(Exception):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class Paused(Exception):
+    pass
+
+
+def post(obj: dict) -> None:
+    """Messages travel as JSON text: the page's MicroPython parses them with its json module."""
+    js.postMessage(json.dumps(obj))
+
+
+def wasm_bytes() -> int:
+    try:
+        return int(js.jsonmWasmBytes())
+    except Exception:  # noqa: BLE001 - before boot completes
+        return 0
+
+
+def announce() -> None:
+    import ijson
+    post({"type": "ready", "version": jsonm_core.__version__, "ijson_backend": ijson.backend,
+          "boot_ms": round(boot_ms), "wasm": wasm_bytes()})
+
+
+def dispatch(msg) -> None:
+    """Called from JS for every message; long work runs as tasks so control messages get in."""
+    data = json.loads(msg)
+    kind = data.get("type")
+    if kind == "pause" or kind == "cancel":
+        state["pause"] = True
+        state["cancel"] = kind == "cancel"
+        dropped = state["queue"][:]
+        state["queue"].clear()
+        if state["running"] is None:
+            post({"type": "paused", "part": None, "dropped": dropped})
+        else:
+            state["dropped"] = dropped
+        return
+    if kind == "checkpoint":
+        state["checkpoint_now"] = True
+        return
+    if kind == "config":
+        state["config"].update(data.get("config") or {})
+        return
+    asyncio.ensure_future(_guard(kind, data))
+
+
+async def _guard(kind: str, data: dict) -> None:
+    try:
+        if kind == "open":
+            await open_manifest(data)
+        elif kind == "use":
+            use_manifest(data["text"])
+        elif kind == "run":
+            state["pause"] = False
+            state["cancel"] = False
+            state["queue"].append(int(data["part"]))
+            if state["running"] is None:
+                await run_queue()
+        elif kind == "finalize":
+            await finalize(data)
+        elif kind == "forget":
+            await idb.deleteJob(data["job_id"])
+            post({"type": "forgotten", "job_id": data["job_id"]})
+        elif kind == "upload":
+            await upload(data)
+    except Exception as exc:  # noqa: BLE001 - one clear line to the page, never a silent worker
+        post({"type": "error", "message": bp.redact(f"{type(exc).__name__}: {exc}"), "during": kind})
+
+
+# ---------------------------------------------------------------------------- manifest
+
+async def fetch_text(url: str) -> str:
+    policy = bp.RetryPolicy(max_attempts=4)
+    while True:
+        try:
+            resp = await js.fetch(url)
+            body = await resp.text()
+        except JsException as exc:
+            delay = policy.next_delay()
+            if delay is None:
+                raise mf.ManifestError(f"cannot fetch the manifest: {exc}") from None
+            await asyncio.sleep(delay)
+            continue
+        verdict = bp.classify_status(resp.status, body)
+        if verdict == "ok":
+            return body
+        if verdict == "retry":
+            delay = policy.next_delay()
+            if delay is not None:
+                await asyncio.sleep(delay)
+                continue
+        if verdict == "expired":
+            raise mf.ManifestError("the manifest URL has expired — ask for a refreshed one")
+        raise mf.ManifestError(f"fetching the manifest failed with HTTP {resp.status}")
+
+
+def use_manifest(text: str) -> mf.Manifest:
+    m = mf.loads(text)
+    state["manifest"] = m
+    return m
+
+
+async def open_manifest(data: dict) -> None:
+    url = data.get("url")
+    try:
+        if url:
+            mf.check_url(url, "manifest")
+            text = await fetch_text(url)
+        else:
+            text = data.get("text") or ""
+        m = use_manifest(text)
+    except mf.ManifestError as exc:
+        post({"type": "manifest_error", "message": bp.redact(str(exc))})
+        return
+    size = m.source["size"]
+    part_size = max((p.size for p in m.parts), default=0)
+    est = cost.estimate(size, chunk_size=max(1, part_size),
+                        egress_fraction=1.0)
+    saved = (await idb.partSummaries(m.job_id)).to_py()
+    job = (await idb.getJob(m.job_id))
+    if job is None:
+        await idb.putJob(to_js({"job_id": m.job_id, "source": m.source, "parts": len(m.parts),
+                                "created_at": time.time(), "updated_at": time.time(),
+                                "finished_at": None}, dict_converter=js.Object.fromEntries))
+        finished_at = None
+    else:
+        finished_at = job.finished_at
+    prices = cost.PRICES
+    post({"type": "manifest", "text": text, "job_id": m.job_id,
+          "source": {"bucket": m.source["bucket"], "key": m.source["key"], "size": size},
+          "format": m.format, "complete": m.complete,
+          "parts": [[p.start, p.end] for p in m.parts],
+          "encodings": [p.encoding for p in m.parts],
+          "expired": len(m.expired_parts()),
+          "results": sorted(m.results),
+          "estimate": {"total": est["total"], "tier": cost.seed_tier(size),
+                       "seed": cost.seed_estimate(size / cost.GB)["total_estimate"],
+                       "items": est["items"], "as_of": prices["as_of"]},
+          "prices": {"egress_per_gb": prices["egress_per_gb"],
+                     "get_per_1000": prices["get_per_1000"]["STANDARD"],
+                     "put_per_1000": prices["put_per_1000"]["STANDARD"]},
+          "saved": saved, "finished_at": finished_at})
+
+
+# ---------------------------------------------------------------------------- parts
+
+async def run_queue() -> None:
+    while state["queue"] and not state["pause"]:
+        index = state["queue"].pop(0)
+        state["running"] = index
+        try:
+            await run_part(index)
+        except Paused:
+            pass
+        except Expired as exc:
+            post({"type": "part_failed", "part": index, "kind": "expired", "message": str(exc)})
+        except PartFailure as exc:
+            post({"type": "part_failed", "part": index, "kind": exc.kind,
+                  "message": bp.redact(str(exc))})
+        except Exception as exc:  # noqa: BLE001
+            post({"type": "part_failed", "part": index, "kind": "error",
+                  "message": bp.redact(f"{type(exc).__name__}: {exc}")})
+        finally:
+            state["running"] = None
+    if state["pause"]:
+        post({"type": "paused", "part": None, "dropped": state.pop("dropped", [])})
+
+
+def new_engine(m: mf.Manifest, part: mf.Part):
+    from jsonm_core.engine import Engine
+    return Engine(format=m.format, buffer_size=BUFFER, source=m.source,
+                  part={"index": part.index, "start": part.start, "end": part.end,
+                        "context": part.context})
+
+
+async def load_checkpoint(m: mf.Manifest, part: mf.Part):
+    """(engine, position) from IndexedDB, or (None, start); a bad checkpoint is dropped with a note."""
+    rec = await idb.getPart(m.job_id, part.index)
+    if rec is None or rec.state != "progress":
+        return None, part.start
+    from jsonm_core.engine import CheckpointError, Engine
+    try:
+        blob = rec.checkpoint.to_bytes()
+        engine = Engine.resume(blob, source=m.source)
+        return engine, int(engine.resume_offset)
+    except (CheckpointError, ValueError, AttributeError) as exc:
+        await idb.deletePart(m.job_id, part.index)
+        post({"type": "note", "level": "warning", "part": part.index,
+              "message": f"checkpoint for part {part.index} failed its integrity check and was "
+                         f"discarded ({exc}); the part restarts from its beginning"})
+        return None, part.start
+
+
+async def save_checkpoint(m: mf.Manifest, part: mf.Part, engine, position: int, records: int) -> None:
+    blob = engine.checkpoint()
+    arr = js.Uint8Array.new(len(blob))
+    arr.assign(blob)
+    rec = to_js({"job_id": m.job_id, "index": part.index, "state": "progress", "position": position,
+                 "records": records, "updated_at": time.time()}, dict_converter=js.Object.fromEntries)
+    rec.checkpoint = arr
+    await idb.putPart(rec)
+    post({"type": "checkpointed", "part": part.index, "position": position, "bytes": len(blob)})
+
+
+async def run_part(index: int) -> None:
+    m = state["manifest"]
+    if m is None:
+        raise PartFailure("error", "no manifest loaded in this worker")
+    part = m.parts[index]
+    rec = await idb.getPart(m.job_id, index)
+    if rec is not None and rec.state == "done":
+        post({"type": "part_done", "part": index, "records": int(rec.records or 0), "cached": True})
+        return
+    failures = 0
+    while True:
+        engine, position = await load_checkpoint(m, part)
+        try:
+            await stream_part(m, part, engine, position)
+            return
+        except PartFailure as exc:
+            if exc.kind != "integrity":
+                raise
+            failures += 1
+            await idb.deletePart(m.job_id, index)
+            post({"type": "note", "level": "error", "part": index, "message": str(exc)})
+            if failures >= 2:
+                raise
+            state["range"] = bp.shrink_after_failures(state.get("range") or (8 << 20), failures + 1)
+
+
+def request_for(part: mf.Part, resume_at: int) -> tuple[str, dict, bool]:
+    """(url, headers, whole) for fetching the part's bytes from absolute offset resume_at."""
+    headers = {}
+    if part.encoding == "gzip":
+        return part.url, headers, True          # a gzip member cannot be entered mid-way
+    if part.range is not None:                  # --no-copy: a range of the original object
+        headers["Range"] = bp.range_header(resume_at, part.end)
+    elif resume_at > part.start:
+        headers["Range"] = bp.range_header(resume_at - part.start, part.size)
+    return part.url, headers, resume_at == part.start
+
+
+async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> None:
+    resumed = engine is not None
+    if engine is None:
+        engine = new_engine(m, part)
+        position = part.start
+    fed = position                      # absolute offset the engine has consumed up to
+    hasher = None
+    hashed_to = part.start              # absolute offset of the next byte to hash
+    verify = True
+    clock = bp.CheckpointClock()
+    clock.mark(fed)
+    policy = bp.RetryPolicy(max_attempts=int(state["config"].get("max_attempts", 6)))
+    last_post = 0.0
+    fetched_unreported = 0
+    requests_unreported = 0
+    while True:
+        start_at = part.start if part.encoding == "gzip" else (hashed_to if hasher else fed)
+        url, headers, whole = request_for(part, start_at)
+        if whole:
+            hasher, hashed_to = hashlib.sha256(), part.start
+        elif hasher is None:
+            verify = False              # resumed mid-part from a checkpoint: prefix not refetched
+        decoder = zlib.decompressobj(31) if part.encoding == "gzip" else None
+        decoded_at = start_at
+        try:
+            init = {"headers": headers, "cache": "no-store"}
+            resp = await js.fetch(url, to_js(init, dict_converter=js.Object.fromEntries))
+            requests_unreported += 1
+            if not (200 <= resp.status < 300):
+                body = await resp.text()
+                verdict = bp.classify_status(resp.status, body)
+                if verdict == "expired":
+                    raise Expired("manifest expired — paste a refreshed manifest URL")
+                if verdict == "fatal":
+                    raise PartFailure("error", f"part {part.index}: HTTP {resp.status}")
+                raise ConnectionError(f"HTTP {resp.status}")
+            if headers.get("Range") and resp.status != 206:
+                raise PartFailure("error", f"part {part.index}: the server ignored the Range header")
+            reader = resp.body.getReader()
+            while True:
+                chunk = await reader.read()
+                if chunk.done:
+                    break
+                raw = chunk.value.to_bytes()
+                fetched_unreported += len(raw)
+                data = decoder.decompress(raw) if decoder else raw
+                if data:
+                    if hasher is not None:
+                        hasher.update(data)
+                        hashed_to += len(data)
+                    fed = await feed(engine, data, decoded_at, fed)
+                    decoded_at += len(data)
+                now = time.monotonic()
+                if now - last_post >= 0.25:
+                    last_post = now
+                    post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
+                    fetched_unreported = requests_unreported = 0
+                    pressure(m, part)
+                if state["pause"] or state["checkpoint_now"] or clock.due(fed):
+                    if fed > part.start:
+                        await save_checkpoint(m, part, engine, fed, int(engine.records))
+                    clock.mark(fed)
+                    state["checkpoint_now"] = False
+                    if state["pause"]:
+                        await reader.cancel()
+                        post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
+                        raise Paused()
+            if decoder is not None:
+                data = decoder.flush()
+                if data:
+                    hasher.update(data)
+                    hashed_to += len(data)
+                    fed = await feed(engine, data, decoded_at, fed)
+                    decoded_at += len(data)
+            if decoded_at != part.end:
+                raise ConnectionError(f"short body: part {part.index} ended at byte {decoded_at}, "
+                                      f"expected {part.end}")
+            break
+        except (JsException, ConnectionError, zlib.error) as exc:
+            delay = policy.next_delay()
+            if delay is None:
+                raise PartFailure("network", f"part {part.index} failed after {policy.attempts} "
+                                             f"attempts: {exc}") from None
+            post({"type": "note", "level": "info", "part": part.index,
+                  "message": bp.redact(f"part {part.index}: {exc}; retrying in {delay:.1f} s")})
+            await asyncio.sleep(delay)
+    post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
+    if verify and hasher is not None:
+        digest = hasher.hexdigest()
+        if digest != part.sha256:
+            raise PartFailure("integrity", f"sha256 mismatch for part {part.index}: expected "
+                                           f"{part.sha256[:16]}…, got {digest[:16]}…")
+    elif resumed:
+        post({"type": "note", "level": "info", "part": part.index,
+              "message": f"part {part.index} resumed at byte {position}: its sha256 covers the whole "
+                         f"part, so only the fetched remainder was read (not re-verified)"})
+    report = engine.finish()
+    await idb.putPart(to_js({"job_id": m.job_id, "index": part.index, "state": "done",
+                             "position": part.end, "records": int(engine.records),
+                             "report": json.dumps(report, ensure_ascii=False),
+                             "updated_at": time.time()}, dict_converter=js.Object.fromEntries))
+    post({"type": "part_done", "part": part.index, "records": int(engine.records), "cached": False})
+
+
+async def feed(engine, data: bytes, data_at: int, fed: int) -> int:
+    """Feed the part of `data` (starting at absolute data_at) beyond `fed`, in buffer-sized pieces."""
+    skip = fed - data_at
+    if skip >= len(data):
+        return fed
+    view = memoryview(data)[max(0, skip):]
+    for i in range(0, len(view), PIECE):
+        piece = bytes(view[i:i + PIECE])
+        engine.feed(piece)
+        fed += len(piece)
+    await asyncio.sleep(0)               # let pause/checkpoint messages in
+    return fed
+
+
+def progress_msg(part: mf.Part, fed: int, engine, fetched: int, requests: int) -> dict:
+    return {"type": "progress", "part": part.index, "position": fed, "records": int(engine.records),
+            "fetched": fetched, "requests": requests, "wasm": wasm_bytes(),
+            "prefetch": state["prefetch"]}
+
+
+def pressure(m: mf.Manifest, part: mf.Part) -> None:
+    budget = int(state["config"].get("memory_budget", 1536 << 20))
+    level = bp.pressure_level(wasm_bytes(), budget)
+    decision = bp.on_pressure(level, state.get("range") or (8 << 20))
+    state["prefetch"] = decision["prefetch"]
+    state["range"] = decision["range"]
+    if decision["recycle"]:
+        state["checkpoint_now"] = True
+        state["pause"] = True
+        post({"type": "recycle", "part": part.index, "wasm": wasm_bytes()})
+
+
+# ---------------------------------------------------------------------------- report
+
+async def finalize(data: dict) -> None:
+    from jsonm_core.report import merge
+    m = state["manifest"]
+    merged = None
+    for i in range(len(m.parts)):
+        rec = await idb.getPart(m.job_id, i)
+        if rec is None or rec.state != "done":
+            post({"type": "error", "during": "finalize", "message": f"part {i} is not done"})
+            return
+        report = json.loads(rec.report)
+        merged = report if merged is None else merge(merged, report)
+    merged.setdefault("run", {})
+    if isinstance(merged.get("run"), dict):
+        merged["run"]["browser"] = {"parts": len(m.parts), "job_id": m.job_id}
+    text = bp.redact(json.dumps(merged, ensure_ascii=False, indent=1))
+    job = await idb.getJob(m.job_id)
+    if job is not None:
+        job.finished_at = time.time()
+        await idb.putJob(job)
+    state["report_text"] = text
+    post({"type": "report", "text": text})
+
+
+async def upload(data: dict) -> None:
+    m = state["manifest"]
+    what = data.get("what", "report")
+    target = (m.results or {}).get(what)
+    text = data.get("text") or state.get("report_text")
+    if not target or not text:
+        post({"type": "uploaded", "ok": False, "message": f"no presigned {what} URL in the manifest"})
+        return
+    init = {"method": target.get("method", "PUT"), "body": text,
+            "headers": {"Content-Type": "application/json"}}
+    try:
+        resp = await js.fetch(target["url"], to_js(init, dict_converter=js.Object.fromEntries))
+        ok = 200 <= resp.status < 300
+        post({"type": "uploaded", "ok": ok, "status": resp.status,
+              "message": f"{what} uploaded ({len(text.encode())} bytes)" if ok
+              else f"upload failed: HTTP {resp.status}"})
+    except JsException as exc:
+        post({"type": "uploaded", "ok": False, "message": bp.redact(f"upload failed: {exc}")})
