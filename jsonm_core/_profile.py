@@ -1,0 +1,442 @@
+"""Per-path structural profile: counts, types, number/string stats, sketches, key-set variants.
+
+Two entry points feed the same statistics so that the fast path (parsed Python objects) and the
+exact structural path (token events) give byte-identical reports:
+- ``walk(node, value)`` for a value parsed by the C decoder;
+- ``scalar_*`` / ``open_container`` / ``close_container`` for the structural tokenizer.
+
+Everything is mergeable exactly (sums are exact integers, the distinct sketch and key-set
+variants are selected by hash, not by arrival order), which gives the merge law.
+"""
+
+from __future__ import annotations
+
+import re
+from zlib import crc32
+
+SAFE_INT = 1 << 53
+SCALE_BITS = 1074                      # every finite float times 2**1074 is an integer
+KMV_K = 256                            # distinct sketch size (exact below K distinct values)
+MAX_EXAMPLES = 3
+EXAMPLE_CHARS = 40
+MAX_KEYSETS = 16
+HASH_SPACE = 1 << 32
+_MIX = 0x9E3779B97F4A7C15
+_M64 = (1 << 64) - 1
+_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+_TRUE_H, _FALSE_H, _NULL_H = 0x5F1A3C07, 0x2B6D9E41, 0x7C3E0A95
+
+TYPE_NAMES = ("object", "array", "string", "integer", "float", "boolean", "null")
+
+
+def child_path(parent: str, key: str) -> str:
+    """``$.a`` for identifier keys, ``$["a b"]`` otherwise (JSON-escaped)."""
+    if _IDENT.match(key):
+        return parent + "." + key
+    return parent + "[" + _json_str(key) + "]"
+
+
+def _json_str(s: str) -> str:
+    import json
+    return json.dumps(s, ensure_ascii=False)
+
+
+def num_hash(v) -> int:
+    """Deterministic 32-bit hash of a number (int and equal float hash alike)."""
+    return (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+
+
+def str_hash(s: str) -> int:
+    return crc32(s.encode("utf-8", "surrogatepass"))
+
+
+class Node:
+    """Statistics of one path; ``kids`` maps object keys, ``item`` is the ``[*]`` child."""
+
+    __slots__ = ("path", "kids", "item", "count", "n_obj", "n_arr", "n_str", "n_int", "n_float",
+                 "n_bool", "n_null", "nmin", "nmax", "isum", "fsum", "nnum", "smin", "smax", "ssum",
+                 "kmv", "kmv_max", "ex", "ks", "ks_max", "depth")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.kids: dict = {}
+        self.item = None
+        self.count = self.n_obj = self.n_arr = self.n_str = self.n_int = 0
+        self.n_float = self.n_bool = self.n_null = 0
+        self.nmin = self.nmax = None
+        self.isum = self.fsum = self.nnum = 0
+        self.smin = self.smax = None
+        self.ssum = 0
+        self.kmv: set = set()
+        self.kmv_max = HASH_SPACE
+        self.ex: list = []
+        self.ks: dict = {}           # frozenset(keys) -> [count, hash]
+        self.ks_max = HASH_SPACE
+        self.depth = 0
+
+
+class Profiler:
+    """The path tree with bounded size: at most ``max_paths`` nodes, overflow counted."""
+
+    def __init__(self, max_paths: int = 4096) -> None:
+        self.max_paths = max_paths
+        self.root = Node("$")
+        self.nodes: dict[str, Node] = {"$": self.root}
+        self.sink = Node("…")            # shared node for paths past the cap
+        self.sink.item = self.sink
+        self.overflow = 0                # values that landed on the sink
+
+    # ---- tree -----------------------------------------------------------------------------
+    def _new(self, path: str) -> Node:
+        n = self.nodes.get(path)
+        if n is None:
+            if len(self.nodes) >= self.max_paths:
+                return self.sink
+            n = self.nodes[path] = Node(path)
+        return n
+
+    def child(self, node: Node, key: str) -> Node:
+        c = node.kids.get(key)
+        if c is None:
+            if node is self.sink:
+                return self.sink
+            c = self._new(child_path(node.path, key))
+            if c is not self.sink:
+                node.kids[key] = c
+        return c
+
+    def item(self, node: Node) -> Node:
+        c = node.item
+        if c is None:
+            c = self._new(node.path + "[*]")
+            if c is not self.sink:
+                node.item = c
+        return c
+
+    def node_for(self, path: str) -> Node:
+        """The node of a path string (used to restore container frames from a context)."""
+        n = self.nodes.get(path)
+        return n if n is not None else self._new(path)
+
+    # ---- scalar statistics (shared by both paths) ------------------------------------------
+    def _example(self, node: Node, v) -> None:
+        ex = node.ex
+        t = type(v)
+        for e in ex:
+            if type(e) is t and e == v:
+                return
+        ex.append(v)
+
+    def _kmv(self, node: Node, h: int) -> None:
+        s = node.kmv
+        if h in s:
+            return
+        s.add(h)
+        if len(s) > KMV_K:
+            s.discard(max(s))
+        if len(s) >= KMV_K:
+            node.kmv_max = max(s)
+
+    def string_done(self, node: Node, length: int, h: int, prefix: str) -> None:
+        """A string value of ``length`` characters, hash ``h``; ``prefix`` >= EXAMPLE_CHARS+1 chars."""
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_str += 1
+        node.ssum += length
+        if node.smin is None or length < node.smin:
+            node.smin = length
+        if node.smax is None or length > node.smax:
+            node.smax = length
+        if h < node.kmv_max:
+            self._kmv(node, h)
+        if len(node.ex) < MAX_EXAMPLES:
+            if length > EXAMPLE_CHARS:
+                prefix = prefix[:EXAMPLE_CHARS] + "…"
+            self._example(node, prefix)
+
+    def scalar_str(self, node: Node, s: str) -> None:
+        self.string_done(node, len(s), crc32(s.encode("utf-8", "surrogatepass")), s[:EXAMPLE_CHARS + 1])
+
+    def scalar_int(self, node: Node, v: int) -> None:
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_int += 1
+        node.nnum += 1
+        node.isum += v
+        if node.nmin is None or v < node.nmin:
+            node.nmin = v
+        if node.nmax is None or v > node.nmax:
+            node.nmax = v
+        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+        if h < node.kmv_max:
+            self._kmv(node, h)
+        if len(node.ex) < MAX_EXAMPLES:
+            self._example(node, v)
+
+    def scalar_float(self, node: Node, v: float) -> None:
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_float += 1
+        if v - v == 0:                       # finite: exact scaled sum
+            node.nnum += 1
+            n, d = v.as_integer_ratio()
+            node.fsum += n << (SCALE_BITS - d.bit_length() + 1)
+            if node.nmin is None or v < node.nmin:
+                node.nmin = v
+            if node.nmax is None or v > node.nmax:
+                node.nmax = v
+            if len(node.ex) < MAX_EXAMPLES:
+                self._example(node, v)
+        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+        if h < node.kmv_max:
+            self._kmv(node, h)
+
+    def scalar_huge_int(self, node: Node, prefix: str) -> None:
+        """An integer too long to convert: counted, no numeric stats."""
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_int += 1
+
+    def scalar_bool(self, node: Node, v: bool) -> None:
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_bool += 1
+        h = _TRUE_H if v else _FALSE_H
+        if h < node.kmv_max:
+            self._kmv(node, h)
+        if len(node.ex) < MAX_EXAMPLES:
+            self._example(node, v)
+
+    def scalar_null(self, node: Node) -> None:
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        node.n_null += 1
+        if _NULL_H < node.kmv_max:
+            self._kmv(node, _NULL_H)
+        if len(node.ex) < MAX_EXAMPLES:
+            self._example(node, None)
+
+    # ---- containers -------------------------------------------------------------------------
+    def open_container(self, node: Node, is_obj: bool) -> None:
+        if node is self.sink:
+            self.overflow += 1
+            return
+        node.count += 1
+        if is_obj:
+            node.n_obj += 1
+        else:
+            node.n_arr += 1
+
+    def close_container(self, node: Node, height: int, keys) -> None:
+        """``height`` >= 1 is the nesting height of the closed value; ``keys`` its key set or None."""
+        if node is self.sink:
+            return
+        if height > node.depth:
+            node.depth = height
+        if keys is not None:
+            self._keyset(node, keys if type(keys) is frozenset else frozenset(keys))
+
+    def _keyset(self, node: Node, fs: frozenset) -> None:
+        ks = node.ks
+        e = ks.get(fs)
+        if e is not None:
+            e[0] += 1
+            return
+        h = crc32("\x00".join(sorted(fs)).encode("utf-8", "surrogatepass"))
+        if h >= node.ks_max:
+            return
+        ks[fs] = [1, h]
+        if len(ks) > MAX_KEYSETS:
+            worst = max(ks, key=lambda k: ks[k][1])
+            del ks[worst]
+        if len(ks) >= MAX_KEYSETS:
+            node.ks_max = max(v[1] for v in ks.values())
+
+    # ---- fast path: parsed Python values -----------------------------------------------------
+    def walk(self, node: Node, v, big: list) -> int:
+        """Profile a parsed value; returns its nesting height.  Integers beyond 2**53 and
+        non-finite floats are appended to ``big`` as (node, value) for finding localisation."""
+        t = type(v)
+        if t is dict:
+            if node is self.sink:
+                self.overflow += 1
+            else:
+                node.count += 1
+                node.n_obj += 1
+            h = 0
+            kids = node.kids
+            for k, x in v.items():
+                c = kids.get(k)
+                if c is None:
+                    c = self.child(node, k)
+                tx = type(x)
+                if tx is str:
+                    self.scalar_str(c, x)
+                elif tx is dict or tx is list:
+                    ch = self.walk(c, x, big)
+                    if ch > h:
+                        h = ch
+                else:
+                    self._scalar(c, x, tx, big)
+            h += 1
+            if node is not self.sink:
+                if h > node.depth:
+                    node.depth = h
+                self._keyset(node, frozenset(v))
+            return h
+        if t is list:
+            if node is self.sink:
+                self.overflow += 1
+            else:
+                node.count += 1
+                node.n_arr += 1
+            h = 0
+            if v:
+                c = node.item
+                if c is None:
+                    c = self.item(node)
+                for x in v:
+                    tx = type(x)
+                    if tx is str:
+                        self.scalar_str(c, x)
+                    elif tx is dict or tx is list:
+                        ch = self.walk(c, x, big)
+                        if ch > h:
+                            h = ch
+                    else:
+                        self._scalar(c, x, tx, big)
+            h += 1
+            if node is not self.sink and h > node.depth:
+                node.depth = h
+            return h
+        if t is str:
+            self.scalar_str(node, v)
+        else:
+            self._scalar(node, v, t, big)
+        return 0
+
+    def _scalar(self, node: Node, x, tx, big: list) -> None:
+        if tx is int:
+            self.scalar_int(node, x)
+            if x > SAFE_INT or x < -SAFE_INT:
+                big.append((node, x))
+        elif tx is float:
+            self.scalar_float(node, x)
+            if x - x != 0:
+                big.append((node, x))
+        elif tx is bool:
+            self.scalar_bool(node, x)
+        else:
+            self.scalar_null(node)
+
+    # ---- report / state ------------------------------------------------------------------------
+    def report_paths(self) -> dict:
+        out = {}
+        for path in sorted(self.nodes):
+            out[path] = node_report(self.nodes[path])
+        return out
+
+
+def node_report(n: Node) -> dict:
+    types = {}
+    for name, c in zip(TYPE_NAMES, (n.n_obj, n.n_arr, n.n_str, n.n_int, n.n_float, n.n_bool, n.n_null)):
+        if c:
+            types[name] = c
+    r: dict = {"count": n.count, "types": types}
+    if n.nnum:
+        total = (n.isum << SCALE_BITS) + n.fsum
+        r["number"] = {"min": n.nmin, "max": n.nmax, "mean": total / (n.nnum << SCALE_BITS)}
+    if n.n_str:
+        r["string"] = {"min_len": n.smin, "max_len": n.smax, "mean_len": n.ssum / n.n_str}
+    r["distinct"] = distinct_estimate(n.kmv)
+    r["examples"] = list(n.ex)
+    if n.ks:
+        variants = sorted(n.ks.items(), key=lambda kv: (-kv[1][0], sorted(kv[0])))
+        r["key_sets"] = [{"keys": sorted(fs), "count": v[0]} for fs, v in variants]
+        r["key_sets_other"] = n.n_obj - sum(v[0] for v in n.ks.values())
+    r["max_depth"] = n.depth
+    r["sketch"] = {"int_sum": str(n.isum), "float_sum_2p1074": str(n.fsum), "numbers": n.nnum,
+                   "string_chars": n.ssum, "kmv": sorted(n.kmv),
+                   "key_sets": [[sorted(fs), v[0], v[1]] for fs, v in sorted(n.ks.items(), key=lambda kv: kv[1][1])]}
+    return r
+
+
+def distinct_estimate(kmv) -> int:
+    if len(kmv) < KMV_K:
+        return len(kmv)
+    return int(round((KMV_K - 1) * HASH_SPACE / (max(kmv) + 1)))
+
+
+def node_from_report(path: str, r: dict) -> Node:
+    """Rebuild a node's full statistics from its report entry (for checkpoints and merges)."""
+    n = Node(path)
+    n.count = r["count"]
+    t = r["types"]
+    n.n_obj, n.n_arr, n.n_str = t.get("object", 0), t.get("array", 0), t.get("string", 0)
+    n.n_int, n.n_float, n.n_bool, n.n_null = (t.get("integer", 0), t.get("float", 0),
+                                              t.get("boolean", 0), t.get("null", 0))
+    sk = r["sketch"]
+    n.isum, n.fsum, n.nnum, n.ssum = int(sk["int_sum"]), int(sk["float_sum_2p1074"]), sk["numbers"], sk["string_chars"]
+    if "number" in r:
+        n.nmin, n.nmax = r["number"]["min"], r["number"]["max"]
+    if "string" in r:
+        n.smin, n.smax = r["string"]["min_len"], r["string"]["max_len"]
+    n.kmv = set(sk["kmv"])
+    n.kmv_max = max(n.kmv) if len(n.kmv) >= KMV_K else HASH_SPACE
+    n.ex = list(r["examples"])
+    n.ks = {frozenset(keys): [c, h] for keys, c, h in sk["key_sets"]}
+    n.ks_max = max(v[1] for v in n.ks.values()) if len(n.ks) >= MAX_KEYSETS else HASH_SPACE
+    n.depth = r["max_depth"]
+    return n
+
+
+def merge_nodes(a: Node, b: Node) -> Node:
+    """``a`` then ``b`` (document order) as if profiled in one pass."""
+    m = Node(a.path)
+    for f in ("count", "n_obj", "n_arr", "n_str", "n_int", "n_float", "n_bool", "n_null",
+              "isum", "fsum", "nnum", "ssum"):
+        setattr(m, f, getattr(a, f) + getattr(b, f))
+    m.nmin = _pick(a.nmin, b.nmin, lambda x, y: y < x)
+    m.nmax = _pick(a.nmax, b.nmax, lambda x, y: y > x)
+    m.smin = _pick(a.smin, b.smin, lambda x, y: y < x)
+    m.smax = _pick(a.smax, b.smax, lambda x, y: y > x)
+    kmv = sorted(a.kmv | b.kmv)[:KMV_K]
+    m.kmv = set(kmv)
+    m.kmv_max = max(kmv) if len(kmv) >= KMV_K else HASH_SPACE
+    m.ex = list(a.ex)
+    prof = Profiler()
+    for v in b.ex:
+        if len(m.ex) < MAX_EXAMPLES:
+            prof._example(m, v)
+    ks: dict = {}
+    for src in (a.ks, b.ks):
+        for fs, (c, h) in src.items():
+            if fs in ks:
+                ks[fs][0] += c
+            else:
+                ks[fs] = [c, h]
+    keep = sorted(ks.items(), key=lambda kv: kv[1][1])[:MAX_KEYSETS]
+    m.ks = dict(keep)
+    m.ks_max = max(v[1] for v in m.ks.values()) if len(m.ks) >= MAX_KEYSETS else HASH_SPACE
+    m.depth = max(a.depth, b.depth)
+    return m
+
+
+def _pick(x, y, better):
+    if x is None:
+        return y
+    if y is None:
+        return x
+    return y if better(x, y) else x
