@@ -173,17 +173,26 @@ def extra_flat(sizes: list[int], chunk: int) -> tuple[list[Row], list[str]]:
 
 
 def split_parts(path: Path, n: int) -> list[dict]:
-    """n record-aligned parts of the file, cut with the engine's own boundary scanner."""
+    """n record-aligned parts of the file, cut with the engine's own boundary scanner (the cut
+    nearest each n-th of the file), as manifest parts: ``{"index", "start", "end", "context"}``."""
     from jsonm_core import scanner
 
     size = path.stat().st_size
-    scan = scanner.BoundaryScanner(format="auto")
+    scan = scanner.BoundaryScanner(format="auto", min_gap=max(64 << 10, size // (8 * n)))
     boundaries = []
     with open(path, "rb") as f:
         while data := f.read(4 * MB):
             boundaries.extend(scan.feed(data))
-    ranges = scanner.plan_ranges(size, -(-size // n), boundaries)
-    return [{"index": i, "start": r[0], "end": r[1], "context": r[2]} for i, r in enumerate(ranges)]
+    boundaries.extend(scan.finish())
+    cuts = []
+    for i in range(1, n):
+        target = size * i // n
+        b = min((b for b in boundaries if 0 < b.offset < size), key=lambda b: abs(b.offset - target))
+        cuts.append(b)
+    starts = [(0, None)] + [(b.offset, b.context) for b in cuts]
+    ends = [b.offset for b in cuts] + [size]
+    return [{"index": i, "start": s, "end": e, "context": c, "last": i == n - 1}
+            for i, ((s, c), e) in enumerate(zip(starts, ends))]
 
 
 def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
@@ -299,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = build_parser().parse_args(argv)
     size = ns.size or (8 * MB if ns.quick else 64 * MB)
     flat_sizes = [parse_size(s) for s in (ns.flat_sizes or ("8MB,64MB" if ns.quick else "64MB,512MB")).split(",")]
-    runners = [r for r in ns.runners.split(",") if r]
+    runners = [] if ns.runners == "none" else [r for r in ns.runners.split(",") if r]
     files = [f for f in ns.files.split(",") if f]
     extras = [] if ns.extras == "none" else [e for e in ns.extras.split(",") if e]
     for bad, known, what in ((runners, RUNNERS, "runner"), (files, FILES, "file"), (extras, EXTRAS, "extra")):

@@ -43,7 +43,7 @@ export function importJobs(pyodide, benchDir) {
 import sys
 if BENCH_DIR not in sys.path:
     sys.path.insert(0, BENCH_DIR)
-import jobs, jsonm_core
+import jobs, jsonm_core, jsonm_core.engine, ijson   # imported before any timing
 `);
   return pyodide.globals.get("jobs");
 }

@@ -134,6 +134,6 @@ def jq_stream(path: Path, timeout: float = 3600) -> tuple[dict, float] | None:
 
 def workers_run(path: Path, parts: list[dict | None], timeout: float = 3600) -> tuple[dict, float]:
     """Node worker_threads, one Pyodide + jsonm per part, all started together after boot."""
-    res, rss, _ = run_child([node(), str(HERE / "workers.mjs"), str(WEB), str(ROOT), str(path),
+    res, rss, _ = run_child([node(), str(HERE / "workers.mjs"), str(WEB), str(ROOT), str(Path(path).resolve()),
                              json.dumps(parts)], timeout)
     return res, rss
