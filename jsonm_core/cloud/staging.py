@@ -35,7 +35,10 @@ Progress = Callable[[dict], None]
 
 class CutFinder(Protocol):
     def feed(self, data: bytes) -> list[tuple[int, dict | None]]:
-        """Absolute offsets (with context) where a record starts, for bytes fed in order."""
+        """Absolute offsets (with context) where a part may start, for bytes fed in order."""
+
+    def finish(self) -> list[tuple[int, dict | None]]:
+        """Boundaries still held at end of input."""
 
 
 class NewlineCuts:
@@ -53,22 +56,30 @@ class NewlineCuts:
         self.pos += len(data)
         return out
 
+    def finish(self) -> list[tuple[int, dict | None]]:
+        return []
+
 
 class ScannerCuts:
-    """Adapter over the engine's BoundaryScanner (`feed(data) -> [Boundary(offset, context)]`)."""
+    """Adapter over the engine's BoundaryScanner (`feed(data) -> [Boundary(offset, context)]`):
+    boundaries are exactly where an `Engine(part=...)` can start, with the context it needs."""
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, min_gap: int) -> None:
         from jsonm_core.scanner import BoundaryScanner
-        self.scanner = BoundaryScanner(format=fmt)
+        self.scanner = BoundaryScanner(format=fmt, min_gap=min_gap)
 
     def feed(self, data: bytes) -> list[tuple[int, dict | None]]:
         return [(int(b.offset), b.context) for b in self.scanner.feed(data)]
 
+    def finish(self) -> list[tuple[int, dict | None]]:
+        return [(int(b.offset), b.context) for b in self.scanner.finish()]
 
-def find_cuts(fmt: str) -> CutFinder:
-    """The engine's scanner when present; else newline cuts, which are only right for NDJSON."""
+
+def find_cuts(fmt: str, chunk_size: int = DEFAULT_CHUNK) -> CutFinder:
+    """The engine's scanner (one candidate boundary per 1/16 chunk at most); newline cuts
+    (right only for NDJSON) if the engine is not installed."""
     try:
-        return ScannerCuts(fmt)
+        return ScannerCuts(fmt, min_gap=max(1, min(64 << 10, chunk_size // 16)))
     except ImportError:
         if fmt == "json":
             raise CloudError("record alignment of a JSON document needs jsonm_core.scanner") from None
@@ -124,6 +135,7 @@ def aligned_chunks(read: Callable[[int, int], bytes], size: int, chunk_size: int
         bounds.extend((o, c) for o, c in cuts.feed(data) if 0 < o < size)
         while (chunk := cut(False)) is not None:
             yield chunk
+    bounds.extend((o, c) for o, c in cuts.finish() if pstart < o < size)
     while (chunk := cut(True)) is not None:
         yield chunk
 
@@ -278,7 +290,8 @@ def stage(s3: Any, source: str, warm: str, opts: StageOptions | None = None, *,
 
     if opts.align == "records":
         chunks: Iterator[Chunk] = aligned_chunks(read, size, opts.chunk_size,
-                                                 find_cuts(opts.format), opts.read_block)
+                                                 find_cuts(opts.format, opts.chunk_size),
+                                                 opts.read_block)
     elif opts.align in (None, "none", "bytes"):
         chunks = fixed_chunks(size, opts.chunk_size)
     else:

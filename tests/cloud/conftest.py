@@ -231,3 +231,29 @@ def jsonm_popen():
         return subprocess.Popen([*JSONM, *args], cwd=ROOT, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
     return start
+
+
+@pytest.fixture
+def check_aligned():
+    """`check_aligned(manifest, data)`: every part starts right after a record (NDJSON of objects:
+    the byte before is the record's closing brace, the next is its newline), and each part,
+    processed on its own by an Engine with the part's context, merges into the whole report."""
+    import functools
+
+    from jsonm_core.engine import Engine
+    from jsonm_core.report import merge, without_run
+
+    def check(man, data: bytes) -> None:
+        for p in man.parts[1:]:
+            assert data[p.start - 1:p.start + 1] == b"}\n", (p.index, data[p.start - 5:p.start + 5])
+            assert p.context is not None
+        whole = Engine(format=man.format, source=man.source)
+        whole.feed(data)
+        reports = []
+        for p in man.parts:
+            eng = Engine(format=man.format, source=man.source,
+                         part={"index": p.index, "start": p.start, "end": p.end, "context": p.context})
+            eng.feed(data[p.start:p.end])
+            reports.append(eng.finish())
+        assert without_run(functools.reduce(merge, reports)) == without_run(whole.finish())
+    return check
