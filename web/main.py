@@ -90,6 +90,7 @@ class Worker:
         self.recycling = False
         self.js = window.Worker.new("./worker.js", to_js({"type": "module"}))
         self.js.onmessage = lambda e: on_message(self, e)
+        self.send({"type": "config", "config": App.config})
 
     def send(self, obj):
         self.js.postMessage(json.dumps(obj))
@@ -110,6 +111,8 @@ class App:
     rates = []
     notes = 0
     pending_url = None
+    config = {}
+    duplicate_done = 0
     sort_key = "offset"
     sort_desc = False
     started_at = 0.0
@@ -117,6 +120,17 @@ class App:
 
 
 # ---------------------------------------------------------------------------- workers
+
+def read_config():
+    """Tuning from the URL (tests and power users): checkpoint interval, memory budget, retries."""
+    cfg = {}
+    for name, key, scale in (("checkpoint_kb", "checkpoint_every", 1024), ("snapshot_kb", "snapshot_every", 1024),
+                             ("memory_mb", "memory_budget", 1 << 20), ("attempts", "max_attempts", 1)):
+        v = query_param(name)
+        if v and v.isdigit():
+            cfg[key] = int(v) * scale
+    return cfg
+
 
 def pool_target():
     requested = query_param("workers")
@@ -169,6 +183,9 @@ def on_message(w, event):
     elif kind == "checkpointed":
         w.state = "checkpointed part %d @ %s" % (data["part"], fmt_bytes(data["position"]))
     elif kind == "part_done":
+        if App.job is not None and not data.get("cached") and App.job.state[data["part"]] == "done":
+            App.duplicate_done += 1          # a part processed twice (must never happen)
+            el("progress").setAttribute("data-duplicates", str(App.duplicate_done))
         if App.job is not None:
             App.job.finish(data["part"], data.get("records"))
         if data["part"] in w.assigned:
@@ -763,6 +780,7 @@ def on_workers_change(_e=None):
 
 
 def boot():
+    App.config = read_config()
     n = pool_target()
     sel = el("workers-select")
     for k in range(1, 9):

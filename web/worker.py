@@ -27,8 +27,9 @@ from jsonm_core import manifest as mf
 boot_ms = 0.0
 BUFFER = 4 << 20
 PIECE = 1 << 20
+SNAPSHOT_EVERY = 1 << 20
 state = {"manifest": None, "pause": False, "cancel": False, "checkpoint_now": False,
-         "queue": [], "running": None, "prefetch": True, "range": None, "config": {}}
+         "queue": [], "running": None, "prefetched": {}, "prefetch": True, "range": None, "config": {}}
 
 
 class Expired(Exception):
@@ -72,6 +73,7 @@ def dispatch(msg) -> None:
         state["cancel"] = kind == "cancel"
         dropped = state["queue"][:]
         state["queue"].clear()
+        drop_prefetched()
         if state["running"] is None:
             post({"type": "paused", "part": None, "dropped": dropped})
         else:
@@ -208,9 +210,35 @@ async def run_queue() -> None:
         post({"type": "paused", "part": None, "dropped": state.pop("dropped", [])})
 
 
+def drop_prefetched() -> None:
+    for promise in state["prefetched"].values():
+        promise.then(lambda resp: resp.body.cancel() if resp.body else None).catch(lambda e: None)
+    state["prefetched"].clear()
+
+
+def maybe_prefetch(part: mf.Part, fed: int) -> None:
+    """Open the next queued part's request once this one is half done (<= 3 in flight)."""
+    m = state["manifest"]
+    if not state["queue"] or state["pause"]:
+        return
+    nxt = state["queue"][0]
+    if nxt in state["prefetched"]:
+        return
+    in_flight = 1 + len(state["prefetched"])
+    if bp.should_prefetch(fed - part.start, part.size, in_flight, prefetch_enabled=state["prefetch"],
+                          queued=len(state["queue"])):
+        npart = m.parts[nxt]
+        url, headers, _ = request_for(npart, npart.start)
+        init = {"headers": headers, "cache": "no-store"}
+        state["prefetched"][nxt] = js.fetch(url, to_js(init, dict_converter=js.Object.fromEntries))
+
+
 def new_engine(m: mf.Manifest, part: mf.Part):
     from jsonm_core.engine import Engine
-    return Engine(format=m.format, buffer_size=BUFFER, source=m.source,
+    # The engine snapshots itself at record boundaries every `snapshot_every` bytes; the worker
+    # persists the newest snapshot every 8 MB or 2 s (bp.CheckpointClock), on pause and pagehide.
+    every = int(state["config"].get("snapshot_every", SNAPSHOT_EVERY))
+    return Engine(format=m.format, buffer_size=BUFFER, source=m.source, checkpoint_every=every,
                   part={"index": part.index, "start": part.start, "end": part.end,
                         "context": part.context})
 
@@ -224,6 +252,8 @@ async def load_checkpoint(m: mf.Manifest, part: mf.Part):
     try:
         blob = rec.checkpoint.to_bytes()
         engine = Engine.resume(blob, source=m.source)
+        post({"type": "note", "level": "info", "part": part.index,
+              "message": f"part {part.index} resumes from its checkpoint at byte {engine.resume_offset}"})
         return engine, int(engine.resume_offset)
     except (CheckpointError, ValueError, AttributeError) as exc:
         await idb.deletePart(m.job_id, part.index)
@@ -233,15 +263,23 @@ async def load_checkpoint(m: mf.Manifest, part: mf.Part):
         return None, part.start
 
 
-async def save_checkpoint(m: mf.Manifest, part: mf.Part, engine, position: int, records: int) -> None:
-    blob = engine.checkpoint()
+async def save_checkpoint(m: mf.Manifest, part: mf.Part, engine) -> int | None:
+    """Persist the engine's latest record-boundary snapshot; returns its position (None if none yet)."""
+    from jsonm_core.engine import CheckpointError
+    try:
+        blob = engine.checkpoint()
+    except CheckpointError:
+        return None                      # no record boundary reached yet in this part
+    position = int(engine.resume_offset)
     arr = js.Uint8Array.new(len(blob))
     arr.assign(blob)
     rec = to_js({"job_id": m.job_id, "index": part.index, "state": "progress", "position": position,
-                 "records": records, "updated_at": time.time()}, dict_converter=js.Object.fromEntries)
+                 "records": int(engine.records), "updated_at": time.time()},
+                dict_converter=js.Object.fromEntries)
     rec.checkpoint = arr
     await idb.putPart(rec)
     post({"type": "checkpointed", "part": part.index, "position": position, "bytes": len(blob)})
+    return position
 
 
 async def run_part(index: int) -> None:
@@ -291,7 +329,9 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
     hasher = None
     hashed_to = part.start              # absolute offset of the next byte to hash
     verify = True
-    clock = bp.CheckpointClock()
+    clock = bp.CheckpointClock(
+        every_bytes=int(state["config"].get("checkpoint_every", bp.CHECKPOINT_EVERY_BYTES)),
+        every_seconds=float(state["config"].get("checkpoint_seconds", bp.CHECKPOINT_EVERY_SECONDS)))
     clock.mark(fed)
     policy = bp.RetryPolicy(max_attempts=int(state["config"].get("max_attempts", 6)))
     last_post = 0.0
@@ -308,7 +348,15 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
         decoded_at = start_at
         try:
             init = {"headers": headers, "cache": "no-store"}
-            resp = await js.fetch(url, to_js(init, dict_converter=js.Object.fromEntries))
+            early = state["prefetched"].pop(part.index, None)
+            if early is not None and not whole:
+                drop = early
+                drop.then(lambda r: r.body.cancel() if r.body else None).catch(lambda e: None)
+                early = None
+            if early is not None:
+                resp = await early        # opened while the previous part was half done
+            else:
+                resp = await js.fetch(url, to_js(init, dict_converter=js.Object.fromEntries))
             requests_unreported += 1
             if not (200 <= resp.status < 300):
                 body = await resp.text()
@@ -340,9 +388,9 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
                     post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
                     fetched_unreported = requests_unreported = 0
                     pressure(m, part)
-                if state["pause"] or state["checkpoint_now"] or clock.due(fed):
-                    if fed > part.start:
-                        await save_checkpoint(m, part, engine, fed, int(engine.records))
+                maybe_prefetch(part, fed)
+                if state["pause"] or state["checkpoint_now"] or (engine.checkpoint_due and clock.due(fed)):
+                    await save_checkpoint(m, part, engine)
                     clock.mark(fed)
                     state["checkpoint_now"] = False
                     if state["pause"]:

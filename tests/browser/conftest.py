@@ -68,3 +68,39 @@ def guarded_page(context, blocked_requests):
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
     page.on("pageerror", lambda e: page.console_errors.append(str(e)))
     return page
+
+
+# --- the page's tests (issue 5): a real local S3 endpoint and staged jobs, one per session ----------
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """The embedded S3 endpoint (moto server) on a free loopback port, for the whole session."""
+    from jsonm_core.cloud.local_s3 import start_local_s3
+
+    server = start_local_s3(port=0)
+    yield server.endpoint_url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def staged(s3_endpoint, site_url, tmp_path_factory):
+    """staged(name, data_or_size_mb, chunk_size) -> StagedJob, cached for the session."""
+    from page_jobs import stage_file
+
+    from jsonm_core.cloud.demo import write_events
+
+    cache: dict = {}
+    workdir = tmp_path_factory.mktemp("jobs")
+
+    def make(name: str, data: bytes | float, chunk_size: int):
+        if name not in cache:
+            path = workdir / f"{name}.ndjson"
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                write_events(path, int(data * (1 << 20)))
+            cache[name] = stage_file(s3_endpoint, path, f"tests/{name}.ndjson", chunk_size=chunk_size,
+                                     page_origin=site_url.rstrip("/"))
+        return cache[name]
+
+    return make

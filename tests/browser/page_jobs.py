@@ -1,0 +1,154 @@
+"""Helpers for the page's browser tests: stage real jobs on the local S3 endpoint, compute the
+expected report with the CLI, and drive the page (load a manifest, start, download the report)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN_TIMEOUT_MS = 240_000
+
+
+@dataclass
+class StagedJob:
+    manifest_url: str
+    path: Path
+    job_id: str
+    manifest: dict
+    size: int
+
+    @property
+    def parts(self) -> list[dict]:
+        return self.manifest["parts"]
+
+    def part_of(self, url: str) -> int | None:
+        """Index of the part whose object this request URL fetches (by path, signature ignored)."""
+        path = urlsplit(url).path
+        for p in self.parts:
+            if urlsplit(p["url"]).path == path:
+                return p["index"]
+        return None
+
+    def wire_size(self, index: int) -> int:
+        """Bytes of the part's object on the wire (the gzip member when gzip)."""
+        return self.wire_sizes[index]
+
+
+def stage_file(endpoint_url: str, path: Path, key: str, *, chunk_size: int, page_origin: str,
+               prefix: str = "jsonmtest", gzip_parts: bool = True) -> StagedJob:
+    """upload (DEEP_ARCHIVE) -> restore -> stage record-aligned (gzip) chunks -> presigned manifest."""
+    from jsonm_core.cloud import ops
+    from jsonm_core.cloud.buckets import BucketNames, init_buckets
+    from jsonm_core.cloud.s3 import make_client, s3_url
+    from jsonm_core.cloud.staging import StageOptions, stage
+
+    s3 = make_client(endpoint_url)
+    names = BucketNames.with_prefix(prefix)
+    init_buckets(s3, names, origins=[page_origin])
+    src = s3_url(names.cold, key)
+    ops.upload(s3, path, src, storage_class="DEEP_ARCHIVE")
+    ops.restore(s3, src, tier="Bulk", days=1)
+    ops.wait_restored(s3, src, poll=0.1, timeout=60)
+    res = stage(s3, src, s3_url(names.warm, "jobs"),
+                StageOptions(chunk_size=chunk_size, gzip=gzip_parts, align="records", format="ndjson",
+                             expires=6 * 3600, results=s3_url(names.results, "jobs"),
+                             checkpoints=s3_url(names.checkpoints, "jobs")))
+    obj = ops.read_manifest(s3, names.warm, res.manifest_key)
+    job = StagedJob(res.manifest_url, path, res.job_id, obj, res.size)
+    job.wire_sizes = [s3.head_object(Bucket=names.warm, Key=p["key"])["ContentLength"] for p in obj["parts"]]
+    job.s3, job.names, job.manifest_key = s3, names, res.manifest_key
+    return job
+
+
+def expected_report(path: Path) -> dict:
+    """`jsonm scan FILE` (the CLI, as the analyst would run it) outside "run"."""
+    try:
+        import jsonm_core.scan_cli  # noqa: F401
+    except ImportError:  # TEMP until scan_cli lands
+        from jsonm_core.engine import Engine
+        e = Engine(format="ndjson")
+        data = path.read_bytes()
+        for i in range(0, len(data), 1 << 20):
+            e.feed(data[i:i + (1 << 20)])
+        return comparable(e.finish())
+    proc = subprocess.run([sys.executable, "-m", "jsonm_core.cli", "scan", str(path), "--format", "ndjson"],
+                          capture_output=True, timeout=600, cwd=ROOT)
+    assert proc.returncode in (0, 1), proc.stderr.decode()[-2000:]
+    return comparable(json.loads(proc.stdout))
+
+
+def comparable(report: dict) -> dict:
+    """The deterministic part of a report: everything but "run" (and the source identity, which is
+    the S3 object for the page and the local file for `jsonm scan FILE`)."""
+    return {k: v for k, v in report.items() if k not in ("run", "source")}
+
+
+# Distinct-value sketches hash numbers with Python's hash(), which is 32-bit on wasm32 (Pyodide):
+# the estimates differ between CPython and the browser until the engine hashes numbers portably
+# (reported to the engine owner).  Everything else must be identical; the estimates must agree
+# within the sketch's error.
+PLATFORM_HASHED = ("distinct", "sketch")
+
+
+def assert_same_report(got: dict, want: dict) -> None:
+    got, want = comparable(got), comparable(want)
+    if got == want:
+        return
+    strip = lambda r: {**r, "paths": {p: {k: v for k, v in d.items() if k not in PLATFORM_HASHED}
+                                      for p, d in r["paths"].items()}}
+    assert strip(got) == strip(want)
+    for path, d in want["paths"].items():
+        a, b = got["paths"][path].get("distinct"), d.get("distinct")
+        assert (a is None) == (b is None), path
+        if b:
+            assert abs(a - b) <= max(2, 0.2 * b), (path, a, b)
+
+
+def page_url(site_url: str, manifest_url: str, *, workers: int = 2, **params: object) -> str:
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"{site_url}?manifest={quote(manifest_url, safe='')}&workers={workers}{extra}"
+
+
+def wait_loaded(page: Page, timeout: float = 120_000) -> str:
+    """Until the page has validated the manifest (fresh job, resumable job, or finished job)."""
+    return _wait_any(page, ("Manifest valid", "Unfinished job found", "already complete"), timeout)
+
+
+def _wait_any(page: Page, needles: tuple[str, ...], timeout: float) -> str:
+    deadline = time.monotonic() + timeout / 1000
+    status = page.get_by_test_id("status")
+    while time.monotonic() < deadline:
+        text = status.text_content() or ""
+        if any(n in text for n in needles):
+            return text
+        if "rejected" in text:
+            raise AssertionError(f"manifest rejected: {text}")
+        page.wait_for_timeout(100)
+    raise AssertionError(f"page status never showed {needles}: {status.text_content()!r}")
+
+
+def wait_done(page: Page, timeout: float = RUN_TIMEOUT_MS) -> None:
+    expect(page.get_by_test_id("status")).to_contain_text("Done:", timeout=timeout)
+
+
+def fraction(page: Page) -> float:
+    return float(page.get_by_test_id("progress").get_attribute("data-fraction") or 0)
+
+
+def download_report(page: Page) -> dict:
+    with page.expect_download() as dl:
+        page.get_by_test_id("download").click()
+    return json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
+
+
+def gunzip_if(data: bytes) -> bytes:
+    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
