@@ -52,7 +52,8 @@ class Findings:
         return t
 
     def state(self) -> dict:
-        return {"per_code": self.per_code, "kept": self.kept, "by_code": self.by_code}
+        return {"per_code": self.per_code, "kept": [dict(f) for f in self.kept],
+                "by_code": dict(self.by_code)}
 
     @classmethod
     def from_state(cls, st: dict) -> "Findings":

@@ -367,7 +367,7 @@ class Engine:
                 try:
                     json.loads(line)
                     candidate = True
-                except ValueError:
+                except (ValueError, RecursionError):
                     candidate = False
             if not candidate:
                 fmt = "json"
@@ -937,9 +937,13 @@ class Engine:
                 j = k + 1
 
     def _resync(self, k: int) -> int:
+        """Back in step at a ',' or closer at the spine level; a closer closes the innermost
+        container whatever its kind (the mismatch was already reported)."""
         end = self._base + k
         self._skipped(end)
         self._st = AFTER
+        if self._buf[k] != 0x2C:
+            return self._close(k)
         return k
 
     def _skipped(self, end: int) -> None:
