@@ -31,7 +31,9 @@ __all__ = ["Engine", "CheckpointError"]
 # ---- states ---------------------------------------------------------------------------------
 TOP, TOP_AFTER, VALUE, ARR_FIRST, OBJ_FIRST, OBJ_KEY, COLON, AFTER = range(8)
 STRING, NUMBER, SKIP, SKIP_LINE, SKIP_ALL, DEAD = range(8, 14)
-STATE_NAMES = {TOP: "top", TOP_AFTER: "top-after", AFTER: "after"}
+STATE_NAMES = {TOP: "top", TOP_AFTER: "top-after", AFTER: "after", VALUE: "value",
+               ARR_FIRST: "array-first", OBJ_FIRST: "object-first", OBJ_KEY: "key", COLON: "colon",
+               DEAD: "dead"}
 STATE_BY_NAME = {v: k for k, v in STATE_NAMES.items()}
 
 NEED = -1                                   # handler result: more input needed
@@ -240,9 +242,14 @@ class Engine:
 
     def checkpoint(self) -> bytes:
         """A checkpoint of the latest record boundary (``resume_offset``); gzip + sha256 JSON."""
-        if self._rec < 0 and self._st in (TOP, TOP_AFTER, AFTER) and self._i == 0 and not self._pending \
-                and self._base == self._boundary_pos():
-            snap = self._snapshot(self._base)
+        if self.stopped and self._snap is not None:
+            snap = self._snap
+        elif self._eof:
+            snap = self._snapshot(self.position)
+            snap["finished"] = True
+        elif self._rec < 0 and self._s is None and self._n is None and self._st in STATE_NAMES \
+                and self._st != DEAD and not self._pending:
+            snap = self._snapshot(self._base + self._i)
         elif self._snap is not None:
             snap = self._snap
         else:
@@ -1061,7 +1068,7 @@ class Engine:
                         took += 1
                         bpos += nb
                         # separator
-                        if not multi:
+                        if not multi or self.stopped:
                             self._fast_wait = 0
                             return bpos
                         if arr_spine:
@@ -1326,6 +1333,7 @@ class Engine:
                 "start": self.start, "end": self.end, "last": self.last,
                 "paths": self.prof.report_paths(), "paths_overflow": self.prof.overflow,
                 "findings": self.findings.state(), "profile": self.profile_on,
+                "last_boundary": self._last_boundary,
                 "part_index": (self.part or {}).get("index")}
 
     @classmethod
@@ -1339,7 +1347,10 @@ class Engine:
                   max_depth=o["max_depth"], source=source, part=part,
                   max_findings_per_code=o["max_findings_per_code"], max_paths=o["max_paths"],
                   profile=snap.get("profile", True))
-        eng._base = eng.position = eng.resume_offset = eng._last_boundary = eng._last_ckpt = pos
+        eng._base = eng.position = eng.resume_offset = eng._last_ckpt = pos
+        eng._last_boundary = int(snap.get("last_boundary", pos))
+        if snap.get("finished"):
+            eng._eof = True
         eng._lc = pos
         eng._line = int(ctx["line"])
         eng._line_start = pos - int(ctx["column"]) + 1
