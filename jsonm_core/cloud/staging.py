@@ -68,8 +68,12 @@ class ScannerCuts:
         from jsonm_core.scanner import BoundaryScanner
         self.scanner = BoundaryScanner(format=fmt, min_gap=min_gap)
 
+    SLICE = 64 << 10  # the scanner is markedly faster fed in small slices than in 8 MB blocks
+
     def feed(self, data: bytes) -> list[tuple[int, dict | None]]:
-        return [(int(b.offset), b.context) for b in self.scanner.feed(data)]
+        view = memoryview(data)
+        return [(int(b.offset), b.context) for i in range(0, len(view), self.SLICE)
+                for b in self.scanner.feed(bytes(view[i:i + self.SLICE]))]
 
     def finish(self) -> list[tuple[int, dict | None]]:
         return [(int(b.offset), b.context) for b in self.scanner.finish()]
@@ -222,6 +226,24 @@ def _stored_sha(s3: Any, bucket: str, key: str) -> str | None:
         return None
 
 
+def _finished_parts(s3: Any, bucket: str, mkey: str, jid: str, plan: dict,
+                    existing: dict[str, int]) -> list[dict] | None:
+    """The parts of a complete earlier run of this job with this plan whose chunks all still
+    hold their sha256, else None (then staging runs, skipping chunks already there)."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=mkey)["Body"].read()
+        old = manifest.loads(body)
+    except Exception:  # noqa: BLE001 - no usable earlier manifest
+        return None
+    if not old.complete or old.job_id != jid or old.raw.get("staging") != plan:
+        return None
+    for part in old.parts:
+        if part.range is None and (part.key not in existing
+                                   or _stored_sha(s3, bucket, part.key) != part.sha256):
+            return None
+    return [dict(p) for p in old.raw["parts"]]
+
+
 def results_urls(s3: Any, jid: str, warm_bucket: str, prefix: str, opts: StageOptions,
                  expires_at: str) -> dict:
     """Presigned PUT (and GET, to resume elsewhere) URLs for the report, output and checkpoint."""
@@ -283,10 +305,29 @@ def stage(s3: Any, source: str, warm: str, opts: StageOptions | None = None, *,
         result.bytes_read += len(data)
         return data
 
+    plan = {"chunk_size": opts.chunk_size, "gzip": opts.gzip, "align": opts.align,
+            "format": opts.format, "no_copy": opts.no_copy}
+
     def publish(complete: bool) -> None:
         obj = manifest.build(src, parts, format=opts.format, complete=complete, results=results,
                              prices=prices, warm={"bucket": wbucket, "prefix": prefix})
+        obj["staging"] = plan  # lets a re-run recognise a finished job with the same plan
         write_manifest(s3, wbucket, mkey, obj)
+
+    done = _finished_parts(s3, wbucket, mkey, jid, plan, existing)
+    if done is not None:  # same job, same plan, every chunk still there: only re-sign
+        for part in done:
+            if part.get("range"):
+                part["url"] = presign_get(s3, sbucket, skey, opts.expires)
+            else:
+                part["url"] = presign_get(s3, wbucket, part["key"], opts.expires)
+                result.part_keys.append(part["key"])
+            part["expires_at"] = expires_at
+        parts.extend(done)
+        result.parts = result.skipped = len(parts)
+        publish(True)
+        result.complete = True
+        return result
 
     if opts.align == "records":
         chunks: Iterator[Chunk] = aligned_chunks(read, size, opts.chunk_size,

@@ -95,3 +95,19 @@ def test_source_replaced_during_staging_is_detected(s3, restored, buckets):
     with pytest.raises(CloudError, match="changed since staging began"):
         stage(s3, restored, f"s3://{buckets.warm}/jobs", StageOptions(chunk_size=CHUNK),
               should_stop=replace_after_two)
+
+
+def test_rerun_of_a_finished_job_only_resigns(proxy, restored, buckets, sample):
+    client = make_client(proxy.endpoint_url)
+    opts = StageOptions(chunk_size=CHUNK, gzip=True, align="records", format="ndjson")
+    first = stage(client, restored, f"s3://{buckets.warm}/jobs", opts)
+    puts = len(proxy.requests("PUT", r"/warm-chunks/"))
+    source_gets = len(proxy.requests("GET", r"/exports/sample\.ndjson"))
+    again = stage(client, restored, f"s3://{buckets.warm}/jobs", opts)
+    assert again.complete and again.bytes_read == 0 and again.skipped == again.parts == first.parts
+    assert len(proxy.requests("PUT", r"/warm-chunks/")) == puts
+    assert len(proxy.requests("GET", r"/exports/sample\.ndjson")) == source_gets
+    assert b"".join(d for _, d in fetch.iter_parts(again.manifest_url)) == sample
+    other = stage(client, restored, f"s3://{buckets.warm}/jobs",
+                  StageOptions(chunk_size=CHUNK, gzip=False, align="records", format="ndjson"))
+    assert other.bytes_read == len(sample) and other.staged == other.parts  # a new plan stages
