@@ -439,7 +439,7 @@ class Engine:
             return j + 1
         if c == 0x22:
             self._tok = self._base + j
-            self._s = [False, self._base + j, 0, 0, "", [], 0, None]
+            self._s = [False, self._base + j, 0, 0, "", [], 0, None, b'"']
             self._st = STRING
             return j + 1
         if c == 0x2D or 0x30 <= c <= 0x39:
@@ -642,6 +642,8 @@ class Engine:
         if len(s[4]) <= 41:
             s[4] += txt[:41]
         s[6] += len(raw)
+        if len(s[8]) < EXCERPT_AFTER:
+            s[8] += raw[:EXCERPT_AFTER]
         if s[0] and s[6] <= KEY_CAP:
             s[5].append(txt)
 
@@ -720,7 +722,7 @@ class Engine:
             if s[6] > KEY_CAP:
                 key += "…"
                 self._finding("size-limit", s[1], f"object key of {s[6]} bytes truncated to "
-                              f"{KEY_CAP} bytes in paths", self._stack[-1][2])
+                              f"{KEY_CAP} bytes in paths", self._stack[-1][2], excerpt_bytes=s[8])
             top = self._stack[-1]
             keys = top[3]
             if keys is not None:
@@ -734,14 +736,17 @@ class Engine:
             return j
         if s[6] > self.cap:
             self._finding("size-limit", s[1], f"string of {s[6]} bytes exceeds the buffer "
-                          f"({self.cap} bytes); processed in streaming mode", self._vpath)
+                          f"({self.cap} bytes); processed in streaming mode", self._vpath,
+                          excerpt_bytes=s[8])
         self.prof.string_done(self._vnode, s[2], s[3], s[4])
         return self._value_done(j, 0)
 
     # -- containers --
     def _h_obj_first(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         c = buf[j]
@@ -753,7 +758,9 @@ class Engine:
 
     def _h_obj_key(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         c = buf[j]
@@ -765,13 +772,15 @@ class Engine:
 
     def _key_start(self, j: int) -> int:
         self._tok = self._base + j
-        self._s = [True, self._base + j, 0, 0, "", [], 0, None]
+        self._s = [True, self._base + j, 0, 0, "", [], 0, None, b'"']
         self._st = STRING
         return j + 1
 
     def _h_colon(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         if buf[j] == 0x3A:
@@ -781,14 +790,18 @@ class Engine:
 
     def _h_value(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         return self._value_start(j, buf[j])
 
     def _h_arr_first(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         c = buf[j]
@@ -798,7 +811,9 @@ class Engine:
 
     def _h_after(self, j: int) -> int:
         buf = self._buf
-        j = _WS.match(buf, j).end()
+        j0, j = j, _WS.match(buf, j).end()
+        if self.format == "ndjson" and j > j0 and buf.find(b"\n", j0, j) >= 0:
+            return self._line_break(buf.find(b"\n", j0, j))
         if j >= len(buf):
             return self._need(j)
         c = buf[j]
@@ -970,6 +985,10 @@ class Engine:
         self._st = TOP
         return k
 
+    def _line_break(self, k: int) -> int:
+        """NDJSON: a record may not span lines."""
+        return self._error("syntax", k, "line ends inside a value (an NDJSON record is one line)")
+
     def _h_skip_all(self, j: int) -> int:
         return self._need(len(self._buf))
 
@@ -1060,6 +1079,9 @@ class Engine:
                         fail, why = end, "delim"
                 if fail < 0:
                     rec = s[k:end]
+                    if fmt == "ndjson" and "\n" in rec:
+                        fail, why = end, "anomaly"
+                if fail < 0:
                     nb = end - k if ascii_ else len(rec.encode("utf-8"))
                     r = self._fast_record(obj, rec, bpos, nb)
                     if r < 0:
@@ -1199,7 +1221,7 @@ class Engine:
         if f is None:
             return None
         if excerpt_bytes is not None:
-            f["excerpt"] = excerpt_text(excerpt_bytes[:EXCERPT_AFTER], False, len(excerpt_bytes) > EXCERPT_AFTER)
+            f["excerpt"] = excerpt_text(excerpt_bytes[:EXCERPT_AFTER], False, len(excerpt_bytes) >= EXCERPT_AFTER)
             return f
         if rec_bounds is not None:
             lo, hi = rec_bounds
@@ -1208,6 +1230,8 @@ class Engine:
             self._set_excerpt(f, offset, lo, min(hi, offset + EXCERPT_AFTER))
             return f
         lo = self._rec_start if self._rec >= 0 and offset > self._rec_start else self._last_boundary
+        if code == "truncated":
+            lo = self.start
         if offset < lo:
             lo = offset
         self._pending.append([f, offset, lo])
