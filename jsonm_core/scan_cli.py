@@ -230,6 +230,12 @@ def _write_report(dest: str, report: dict) -> None:
 
 def cmd_scan(args) -> int:
     from .cli import UsageError
+    if args.source.startswith(("http://", "https://")):
+        # A URL serving a jsonm manifest: scan the staged job (cloud issue; stdlib only).
+        from .cloud.scan import run_manifest_scan
+        status = run_manifest_scan(args)
+        if status is not None:
+            return status
     try:
         src = open_source(args.source)
     except (OSError, ValueError) as exc:
