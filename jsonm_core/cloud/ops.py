@@ -28,9 +28,10 @@ class UploadResult:
 
 
 def upload(s3: Any, path: str | os.PathLike, dest: str, *, storage_class: str = "DEEP_ARCHIVE",
-           chunk_size: int = DEFAULT_CHUNK,
+           chunk_size: int = DEFAULT_CHUNK, part_size: int = 64 << 20,
            progress: Callable[[int], None] | None = None) -> UploadResult:
-    """Upload a local file (multipart when big) into the given storage class."""
+    """Upload a local file (multipart above part_size, parts grown to stay within S3's
+    10,000-part cap) into the given storage class."""
     from boto3.s3.transfer import TransferConfig
 
     if storage_class not in STORAGE_CLASSES:
@@ -40,7 +41,7 @@ def upload(s3: Any, path: str | os.PathLike, dest: str, *, storage_class: str = 
         size = os.path.getsize(path)
     except OSError as exc:
         raise CloudError(f"{path}: {exc.strerror}") from None
-    part = cost.multipart_part_size(size, 64 << 20)
+    part = cost.multipart_part_size(size, part_size)
     config = TransferConfig(multipart_threshold=part, multipart_chunksize=part,
                             max_concurrency=4)
     try:

@@ -206,3 +206,22 @@ def test_manifest_reader_is_a_file_over_the_verified_parts(s3, restored, buckets
     shutil.copyfileobj(io.BufferedReader(reader, 10_000), out)
     assert out.getvalue() == sample and reader.tell() == len(sample)
     assert b"".join(fetch.iter_manifest_bytes(res.manifest_url)) == sample
+
+
+def test_multipart_upload_of_a_bigger_file_stages_and_verifies(s3, buckets, tmp_path):
+    from jsonm_core.cloud.demo import write_events
+
+    path = tmp_path / "big.ndjson"
+    size = write_events(path, 11 << 20, seed=5)
+    src = f"s3://{buckets.cold}/big.ndjson"
+    up = ops.upload(s3, path, src, storage_class="GLACIER", part_size=5 << 20, chunk_size=4 << 20)
+    assert up.size == size and up.etag.endswith("-3") and up.estimated_chunks == 3
+    assert ops.restore(s3, src, tier="Expedited", days=1).expected_hours == 0.08
+    ops.wait_restored(s3, src, poll=0.05, timeout=30)
+    res = stage(s3, src, f"s3://{buckets.warm}/jobs", StageOptions(chunk_size=4 << 20))
+    man = fetch.fetch_manifest(res.manifest_url)
+    assert man.source["etag"] == up.etag and man.source["size"] == size and len(man.parts) == 3
+    digest = hashlib.sha256()
+    for _, data in fetch.iter_parts(man):
+        digest.update(data)
+    assert digest.hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
