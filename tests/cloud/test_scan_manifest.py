@@ -66,3 +66,14 @@ def test_scan_of_a_plain_json_url_is_not_taken_for_a_manifest(s3, buckets, tmp_p
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["schema"] == "jsonm.report" and "$.a[*]" in report["paths"]
     assert report["source"]["url"].endswith("/plain.json")
+
+
+def test_reading_a_job_needs_no_boto3():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['boto3'] = sys.modules['botocore'] = None\n"
+            "import jsonm_core.cloud.fetch, jsonm_core.cloud.scan, jsonm_core.manifest, jsonm_core.cost\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
