@@ -365,7 +365,7 @@ def node_report(n: Node) -> dict:
     if n.ks:
         variants = sorted(n.ks.items(), key=lambda kv: (-kv[1][0], sorted(kv[0])))
         r["key_sets"] = [{"keys": sorted(fs), "count": v[0]} for fs, v in variants]
-        r["key_sets_other"] = n.n_obj - sum(v[0] for v in n.ks.values())
+        r["key_sets_other"] = max(0, n.n_obj - sum(v[0] for v in n.ks.values()))
     r["max_depth"] = n.depth
     r["sketch"] = {"int_sum": str(n.isum), "float_sum_2p1074": str(n.fsum), "numbers": n.nnum,
                    "string_chars": n.ssum, "kmv": sorted(n.kmv),

@@ -319,7 +319,7 @@ class Engine:
             return self._value_start(j, buf[j])
         self._finding("trailing-data", self._base + j, "data after the end of the JSON document "
                       f"(found {self._show(buf[j])}; use --format ndjson for concatenated values)")
-        self._skip_from = j
+        self._skip_from = self._base + j
         self._skip_rec = False
         self._st = SKIP_ALL
         return j
@@ -350,7 +350,7 @@ class Engine:
         if enc:
             self._finding("encoding", self._base + j, f"input is {enc}; JSON must be UTF-8 (RFC 8259 section 8.1): "
                           "transcode it first")
-            self._skip_from = j
+            self._skip_from = self._base + j
             self._skip_rec = False
             self._st = SKIP_ALL
             return j
@@ -837,8 +837,12 @@ class Engine:
         self._in_value = False
         st = self._stack
         if st:
-            if h > st[-1][4]:
-                st[-1][4] = h
+            top = st[-1]
+            if h >= top[4]:
+                top[4] = h
+                node = top[1]
+                if h >= node.depth and node is not self.prof.sink:
+                    node.depth = h + 1
             self._st = AFTER
         else:
             self._st = TOP_AFTER
@@ -1149,14 +1153,16 @@ class Engine:
         if self.profile_on:
             h = self.prof.walk(node, obj, big)
         else:
-            h = 0
-            if self._has_big(rec):
-                big.append(None)
+            h = _height(obj, 1 << 30)         # contexts carry the spine's heights
         if big:
             self._fast_findings(rec, start, nb, path, big)
         if stack:
-            if h > stack[-1][4]:
-                stack[-1][4] = h
+            top = stack[-1]
+            if h >= top[4]:
+                top[4] = h
+                pn = top[1]
+                if h >= pn.depth and pn is not self.prof.sink:
+                    pn.depth = h + 1
             self._st = AFTER
         else:
             self._st = TOP_AFTER
@@ -1332,8 +1338,6 @@ class Engine:
         if ctx.get("v", 1) != 1:
             raise ValueError(f"unsupported part context version {ctx.get('v')!r}")
         self.format = ctx.get("format") or self.format
-        if self.format == "auto":
-            self.format = "json"
         self.shape = ctx.get("shape")
         self._top_seen = bool(ctx.get("top_seen", False))
         self._stack = []
@@ -1344,7 +1348,7 @@ class Engine:
         self._st = STATE_BY_NAME.get(ctx.get("state", "top"), TOP)
         self._line = int(ctx.get("line", 1))
         self._line_start = self.start - int(ctx.get("column", 1)) + 1
-        self._bom_checked = True
+        self._bom_checked = self.start != 0
         root = ctx.get("root")
         if root:
             self.prof.root.path = root
@@ -1358,6 +1362,7 @@ class Engine:
                 "paths": self.prof.report_paths(), "paths_overflow": self.prof.overflow,
                 "findings": self.findings.state(), "profile": self.profile_on,
                 "last_boundary": self._last_boundary,
+                "tail": bytes(self._buf[max(pos - 32 - self._base, 0):max(pos - self._base, 0)]).decode("latin-1"),
                 "part_index": (self.part or {}).get("index")}
 
     @classmethod
@@ -1373,6 +1378,11 @@ class Engine:
                   profile=snap.get("profile", True))
         eng._base = eng.position = eng.resume_offset = eng._last_ckpt = pos
         eng._last_boundary = int(snap.get("last_boundary", pos))
+        eng._bom_checked = pos != 0
+        tail = snap.get("tail", "").encode("latin-1")
+        eng._buf = bytearray(tail)
+        eng._base = pos - len(tail)
+        eng._i = len(tail)
         if snap.get("finished"):
             eng._eof = True
         eng._lc = pos

@@ -221,11 +221,15 @@ def _write_atomic(path: str, data: bytes) -> None:
 
 def _write_report(dest: str, report: dict) -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:          # lone surrogates from the data: keep the report valid UTF-8
+        data = (json.dumps(report, indent=2, ensure_ascii=True) + "\n").encode("ascii")
     if dest == "-":
-        sys.stdout.write(text)
+        sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
         sys.stdout.flush()
     else:
-        _write_atomic(dest, text.encode("utf-8"))
+        _write_atomic(dest, data)
 
 
 def cmd_scan(args) -> int:

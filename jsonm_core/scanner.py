@@ -70,10 +70,17 @@ class BoundaryScanner:
         return self._eng.position
 
 
+def start_context(format: str) -> dict:
+    """The context of offset 0 once the format is known (give it to the first part so that an
+    ``auto`` input is read the same way in every part; the scanner's ``format`` is the decision)."""
+    return {"v": 1, "format": format, "shape": None, "state": "top", "stack": [], "top_seen": False,
+            "line": 1, "column": 1, "key": None}
+
+
 def plan_ranges(size: int, chunk_size: int, boundaries: Iterable[Boundary]) -> list[tuple[int, int, dict | None]]:
     """Cut ``[0, size)`` at boundaries into parts of about ``chunk_size`` bytes (end exclusive).
 
-    The first part has context ``None`` (it starts at the beginning of the input)."""
+    The first part gets ``start_context(format)`` (``None`` when there is a single part)."""
     cuts: list[tuple[int, dict]] = []
     start = 0
     best = None
@@ -92,6 +99,8 @@ def plan_ranges(size: int, chunk_size: int, boundaries: Iterable[Boundary]) -> l
         cuts.append((best.offset, best.context))
     out = []
     prev, ctx = 0, None
+    if cuts:
+        ctx = start_context(cuts[0][1]["format"])
     for off, c in cuts:
         out.append((prev, off, ctx))
         prev, ctx = off, c

@@ -51,9 +51,12 @@ def make_client(endpoint_url: str | None = None, *, profile: str | None = None,
     from botocore.config import Config
 
     endpoint_url = endpoint_url or default_endpoint()
-    local = bool(endpoint_url) and is_loopback_host(urlsplit(endpoint_url).hostname)
+    host = urlsplit(endpoint_url).hostname or "" if endpoint_url else ""
+    local = is_loopback_host(host)
+    # S3-compatible servers (MinIO, Ceph, moto) want path-style; AWS itself picks its own.
+    path_style = bool(endpoint_url) and not host.endswith(".amazonaws.com")
     config = Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
-                    s3={"addressing_style": "path" if local else "auto"})
+                    s3={"addressing_style": "path" if path_style else "auto"})
     kwargs: dict[str, Any] = {"config": config}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url

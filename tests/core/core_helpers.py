@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jsonm_core.engine import Engine
 from jsonm_core.report import merge, without_run
-from jsonm_core.scanner import BoundaryScanner
+from jsonm_core.scanner import BoundaryScanner, start_context
 
 
 def run(data: bytes, splits=None, **kw) -> dict:
@@ -34,8 +34,11 @@ def boundaries(data: bytes, fmt: str = "auto") -> list:
 def parts_report(data: bytes, cuts, fmt: str = "auto", **kw) -> dict:
     """Process ``data`` as parts cut at the given scanner boundaries and merge the reports."""
     src = {"size": len(data)}
+    cuts = [b for b in cuts if 0 < b.offset < len(data)]     # staging never makes empty parts
     spans = []
     prev, ctx = 0, None
+    if cuts:
+        ctx = start_context(cuts[0].context["format"])
     for b in cuts:
         spans.append((prev, b.offset, ctx))
         prev, ctx = b.offset, b.context
