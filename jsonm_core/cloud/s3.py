@@ -56,15 +56,19 @@ def make_client(endpoint_url: str | None = None, *, profile: str | None = None,
     # S3-compatible servers (MinIO, Ceph, moto) want path-style; AWS itself picks its own.
     path_style = bool(endpoint_url) and not host.endswith(".amazonaws.com")
     config = Config(signature_version="s3v4", retries={"max_attempts": 3, "mode": "standard"},
-                    s3={"addressing_style": "path" if path_style else "auto"})
-    kwargs: dict[str, Any] = {"config": config}
-    if endpoint_url:
-        kwargs["endpoint_url"] = endpoint_url
+                    s3={"addressing_style": "path" if path_style else "virtual"})
     if local:
         from jsonm_core.cloud.local_s3 import LOCAL_CREDENTIALS
         session = boto3.session.Session(**LOCAL_CREDENTIALS)
     else:
         session = boto3.session.Session(profile_name=profile, region_name=region)
+    if not endpoint_url and session.region_name:
+        # Regional endpoint: presigned URLs then point straight at the bucket's region
+        # (the global endpoint answers other regions with a redirect that breaks CORS).
+        endpoint_url = f"https://s3.{session.region_name}.amazonaws.com"
+    kwargs: dict[str, Any] = {"config": config}
+    if endpoint_url:
+        kwargs["endpoint_url"] = endpoint_url
     return session.client("s3", **kwargs)
 
 
