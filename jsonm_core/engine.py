@@ -178,7 +178,7 @@ class Engine:
         self.streams: dict[str, int] = {}
         self.skipped_bytes = 0
         self.skipped_records = 0
-        self._last_boundary = start
+        self._last_boundary = self._prev_boundary = start
         self._pending: list = []                # findings whose excerpt awaits bytes: [f, o, lo]
         # lines: line number and line start at self._lc (an absolute offset)
         self._lc, self._line, self._line_start = start, 1, start
@@ -865,7 +865,7 @@ class Engine:
         self._boundary(end)
 
     def _boundary(self, end: int) -> None:
-        self._last_boundary = end
+        self._prev_boundary, self._last_boundary = self._last_boundary, end
         if self._pending:
             self._complete_pending(end)
         if self.on_boundary is not None:
@@ -884,6 +884,7 @@ class Engine:
         self._finding(code, self._base + j, msg, self._err_path())
         self._s = None
         self._n = None
+        self._in_value = False
         if self.format in ("ndjson", "seq"):
             self._skip_rec = self._rec >= 0
             self._skip_from = self._rec_start if self._rec >= 0 else self._base + j
@@ -977,7 +978,7 @@ class Engine:
         self.skipped_bytes += n
         if self._skip_rec and n > 0:
             self.skipped_records += 1
-        self._last_boundary = end
+        self._prev_boundary, self._last_boundary = self._last_boundary, end
 
     def _h_skip_line(self, j: int) -> int:
         buf = self._buf
@@ -1167,6 +1168,7 @@ class Engine:
         else:
             self._st = TOP_AFTER
         self._rec_start = start
+        self._in_value = False
         self._fast_records += 1
         self._record_end(start + nb, path)
         return 0
@@ -1237,7 +1239,7 @@ class Engine:
             return f
         lo = self._rec_start if self._rec >= 0 and offset > self._rec_start else self._last_boundary
         if code == "truncated":
-            lo = self.start
+            lo = self._last_boundary if self._last_boundary < offset else self._prev_boundary
         if offset < lo:
             lo = offset
         self._pending.append([f, offset, lo])
@@ -1361,7 +1363,7 @@ class Engine:
                 "start": self.start, "end": self.end, "last": self.last,
                 "paths": self.prof.report_paths(), "paths_overflow": self.prof.overflow,
                 "findings": self.findings.state(), "profile": self.profile_on,
-                "last_boundary": self._last_boundary,
+                "last_boundary": self._last_boundary, "prev_boundary": self._prev_boundary,
                 "tail": bytes(self._buf[max(pos - 32 - self._base, 0):max(pos - self._base, 0)]).decode("latin-1"),
                 "part_index": (self.part or {}).get("index")}
 
@@ -1378,6 +1380,7 @@ class Engine:
                   profile=snap.get("profile", True))
         eng._base = eng.position = eng.resume_offset = eng._last_ckpt = pos
         eng._last_boundary = int(snap.get("last_boundary", pos))
+        eng._prev_boundary = int(snap.get("prev_boundary", pos))
         eng._bom_checked = pos != 0
         tail = snap.get("tail", "").encode("latin-1")
         eng._buf = bytearray(tail)
