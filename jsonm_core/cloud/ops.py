@@ -10,8 +10,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from jsonm_core import cost, manifest
-from jsonm_core.cloud.s3 import (ARCHIVE_CLASSES, CloudError, explain, head, parse_s3_url,
-                                 presign_get, presign_put, restore_state, s3_url)
+from jsonm_core.cloud.s3 import (ARCHIVE_CLASSES, MAX_PRESIGN_SECONDS, CloudError, explain,
+                                 head, parse_s3_url, presign_get, presign_put, restore_state,
+                                 s3_url)
 from jsonm_core.cloud.staging import CHUNKS_DIR, DEFAULT_CHUNK, MANIFEST_NAME, write_manifest
 
 STORAGE_CLASSES = ("DEEP_ARCHIVE", "GLACIER", "STANDARD")
@@ -146,6 +147,8 @@ def read_manifest(s3: Any, bucket: str, key: str) -> dict:
 
 def refresh(s3: Any, ref: str, *, expires: int, warm: str | None = None) -> tuple[str, dict]:
     """New presigned URLs for every part and result of a job; same job_id. Returns (URL, obj)."""
+    if not 0 < expires <= MAX_PRESIGN_SECONDS:
+        raise ValueError("presigned URLs can live at most 7 days (SigV4); use --expires 7d or less")
     bucket, prefix = locate_job(ref, warm=warm)
     mkey = prefix + MANIFEST_NAME
     obj = read_manifest(s3, bucket, mkey)

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Protocol
 
 from jsonm_core import cost, manifest
-from jsonm_core.cloud.s3 import (CloudError, explain, head, parse_s3_url, presign_get,
-                                 presign_put, restore_state, s3_url)
+from jsonm_core.cloud.s3 import (MAX_PRESIGN_SECONDS, CloudError, explain, head, parse_s3_url,
+                                 presign_get, presign_put, restore_state, s3_url)
 
 CHUNKS_DIR = "warm-chunks/"
 MANIFEST_NAME = "manifest.json"
@@ -276,6 +276,8 @@ def stage(s3: Any, source: str, warm: str, opts: StageOptions | None = None, *,
           should_stop: Callable[[], bool] | None = None) -> StageResult:
     """Stage s3://source into warm chunks under s3://warm/{job_id}/ and write the manifest."""
     opts = opts or StageOptions()
+    if not 0 < opts.expires <= MAX_PRESIGN_SECONDS:
+        raise ValueError("presigned URLs can live at most 7 days (SigV4); use --expires 7d or less")
     if opts.chunk_size <= 0:
         raise ValueError("chunk size must be positive")
     if opts.no_copy and opts.gzip:

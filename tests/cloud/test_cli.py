@@ -112,6 +112,9 @@ def test_usage_and_failure_exit_codes(jsonm, local_s3):
     no_traceback(out)
     out = jsonm("stage", "s3://a/b", "--warm", "s3://c/d", "--expires", "soon", *ep)
     assert out.returncode == 2 and "not a duration" in out.stderr
+    out = jsonm("stage", "s3://a/b", "--warm", "s3://c/d", "--expires", "8d", *ep)
+    assert out.returncode == 2 and "at most 7 days" in out.stderr
+    no_traceback(out)
     out = jsonm("cleanup", "abc123", *ep)
     assert out.returncode == 2 and "--warm" in out.stderr
     out = jsonm("restore", "s3://x/k", "--endpoint-url", "http://127.0.0.1:9")
