@@ -20,6 +20,7 @@ import json
 import re
 import sys
 import time
+from itertools import accumulate
 
 from . import __version__
 from ._findings import EXCERPT_AFTER, EXCERPT_BEFORE, Findings, excerpt_text
@@ -58,6 +59,12 @@ _VALUE_START = frozenset(b'{["-0123456789tfnNI')
 _AUTO_START = frozenset(b'{["-0123456789tfn')
 KEY_CAP = 1 << 16
 FAST_MAX_HEIGHT = 200
+# The stdlib C scanner recurses per nesting level and, in Pyodide, overflows the wasm/JS stack
+# (a fatal error, not a RecursionError) somewhere past ~3000 levels: windows that could nest this
+# deep go to the exact path before the C scanner ever sees them.
+SCAN_SAFE_NESTING = 1000
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 EXCERPT_MAX = 48
 
 
@@ -372,6 +379,8 @@ class Engine:
             candidate = line[:1] in (b"{", b"[") and line[-1:] in (b"}", b"]")
             if not candidate:
                 try:
+                    if _nesting_bound(line.decode("latin-1")) >= SCAN_SAFE_NESTING:
+                        raise ValueError("too deep for the C scanner")
                     json.loads(line)
                     candidate = True
                 except (ValueError, RecursionError):
@@ -1061,6 +1070,8 @@ class Engine:
                 s = raw[:ex.start].decode("utf-8")
                 bad_utf8 = not (ex.reason == "unexpected end of data" and j + win >= len(buf))
             ascii_ = len(s) == len(raw) if not bad_utf8 else s.isascii()
+            if s.count("[") + s.count("{") >= SCAN_SAFE_NESTING and _nesting_bound(s) >= SCAN_SAFE_NESTING:
+                return -2
             k = 0
             bpos = j                            # buffer index of s[k]
             took = 0
@@ -1411,6 +1422,20 @@ class Engine:
     def report(self) -> dict:
         from .report import build_report
         return build_report(self)
+
+
+def _nesting_bound(s: str) -> int:
+    """Upper bound of the nesting any value in ``s`` reaches (brackets inside strings count too):
+    the largest rise of the running bracket depth above its lowest point before it."""
+    steps = accumulate(map(_BRACKET_STEP.__getitem__, _NOT_BRACKET.sub("", s)), initial=0)
+    low = 0
+    rise = 0
+    for depth in steps:
+        if depth < low:
+            low = depth
+        elif depth - low > rise:
+            rise = depth - low
+    return rise
 
 
 def _height(v, limit: int) -> int:

@@ -17,9 +17,10 @@ const { loadPyodide } = await import(pathToFileURL(path.join(pyodideDir, "pyodid
 const pyodide = await loadPyodide({
   indexURL: pyodideDir,
   lockFileURL: path.join(pyodideDir, "pyodide-lock.json"),
-  stdout: (s) => console.log(s),
-  stderr: (s) => console.error(s),
 });
+// Raw byte writes keep pytest's progress output intact (the default is line-buffered per call).
+pyodide.setStdout({ write: (buf) => { process.stdout.write(buf); return buf.length; } });
+pyodide.setStderr({ write: (buf) => { process.stderr.write(buf); return buf.length; } });
 await pyodide.loadPackage("micropip", { messageCallback: () => {} });
 
 const mounts = [repoRoot, path.resolve(repoRoot, "..", "shared")].filter((p) => fs.existsSync(p));
@@ -41,6 +42,6 @@ import jsonm_core, ijson
 assert "site-packages" in jsonm_core.__file__, jsonm_core.__file__
 print(f"jsonm_core {jsonm_core.__version__} from {jsonm_core.__file__}; ijson backend {ijson.backend}; {sys.version.split()[0]} on {sys.platform}")
 import pytest
-int(pytest.main(["-p", "no:cacheprovider", "--import-mode=importlib", *PYTEST_ARGS]))
+int(pytest.main(["-p", "no:cacheprovider", *PYTEST_ARGS]))
 `);
 process.exit(status);
