@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -68,10 +70,31 @@ def machine() -> dict:
         pass
     import jsonm_core
     nodev = subprocess.run([node(), "--version"], capture_output=True, text=True).stdout.strip()
+    git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    from tests.bench import runners
+    wheel = next((runners.WEB / "vendor" / "pyodide").glob("jsonm_core-*.whl"))
     return {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "nproc": os.cpu_count(),
             "cpu": cpu, "mem_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
             "python": platform.python_version(), "node": nodev, "jsonm_core": jsonm_core.__version__,
+            "commit": git("rev-parse", "--short", "HEAD"),
+            "engine_uncommitted": bool(git("status", "--porcelain", "--", "jsonm_core")),
+            "wheel_sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()[:16],
             "corpus": inputs.corpus_origin(), "loadavg_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+def snapshot_web() -> None:
+    """Run every Pyodide and page measurement on a private copy of build/web: a concurrent
+    `build.py build` (which replaces build/web) must not change the wheel or the page mid-run."""
+    from tests.bench import runners
+
+    src = ROOT / "build" / "web"
+    if not (src / "vendor" / "pyodide" / "pyodide-lock.json").exists():
+        raise SystemExit("bench: build/web is missing: run `python3 build.py build` first")
+    dst = BENCH_BUILD / "web"
+    if dst.exists():
+        shutil.rmtree(dst)
+    shutil.copytree(src, dst)
+    runners.WEB = dst
 
 
 # ------------------------------------------------------------------------------------ the table
@@ -257,18 +280,29 @@ def extra_gzip(path: Path, chunk: int, warm_chunk: int) -> tuple[list[Row], list
     return rows, notes
 
 
-def extra_pageload(runs: int) -> tuple[list[Row], list[str]]:
+def extra_pageload(runs: int, data: Path) -> tuple[list[Row], list[str]]:
+    """Cold loads of the page (fresh context each), 1 and 2 workers, on a job staged from ``data``."""
+    from tests.bench import runners
     from tests.bench.pageload import cold_loads
 
-    res = cold_loads(runs)
-    row = Row("cold page load", "chromium", "—", None, None,
-              {"kind": "pageload", "milestone": res["milestone"], "median_ms": round(res["median_ms"]),
-               "runs_ms": [round(t) for t in res["runs_ms"]], "transferred_mb": round(res["transferred_mb"], 1)})
-    note = (f"- headless Chromium, fresh context (cold cache) ×{runs}: navigation → **{res['milestone']}** "
-            f"median **{res['median_ms'] / 1000:.2f} s** (runs: {', '.join(f'{t / 1000:.2f}' for t in res['runs_ms'])} s; "
-            f"{res['transferred_mb']:.1f} MB transferred). The page does not process data yet, so this is "
-            "time to engine-ready, not to the first processed byte.")
-    return [row], [note]
+    rows, notes = [], []
+    for workers in (1, 2):
+        res = cold_loads(runs, data=data, workers=workers, web=runners.WEB)
+        rows.append(Row(f"cold page load, {workers} worker(s)", "chromium", data.name, None, None,
+                        {"kind": "pageload", "workers": workers,
+                         "ready_median_ms": round(res["ready_median_ms"]),
+                         "first_byte_median_ms": round(res["first_byte_median_ms"]),
+                         "ready_runs_ms": [round(t) for t in res["ready_runs_ms"]],
+                         "first_byte_runs_ms": [round(t) for t in res["first_byte_runs_ms"]],
+                         "transferred_mb": round(res["transferred_mb"], 1)}))
+        notes.append(
+            f"- {workers} worker(s), ×{runs} cold loads (fresh context, `?manifest=…&autostart=1`, job staged on "
+            f"the local S3 endpoint from {data.name}): navigation → engine ready median "
+            f"**{res['ready_median_ms'] / 1000:.2f} s**, → first processed byte median "
+            f"**{res['first_byte_median_ms'] / 1000:.2f} s** (runs: "
+            f"{', '.join(f'{t / 1000:.2f}' for t in res['first_byte_runs_ms'])} s; "
+            f"{res['transferred_mb']:.1f} MB of runtime transferred before the data)")
+    return rows, notes
 
 
 def extra_profile(path: Path, chunk: int, top: int) -> tuple[list[Row], list[str]]:
@@ -317,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench: unknown {what} {unknown[0]!r} (known: {', '.join(known)})", file=sys.stderr)
             return 2
 
+    snapshot_web()
     meta = machine()
     meta.update(size=size, chunk=ns.chunk)
     origin = meta["corpus"]
@@ -347,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
                              for x in [extra_workers(inputs.ensure(f, size))]]),
         "gzip": ("gzip warm chunks", lambda: [extra_gzip(inputs.ensure(f, size), ns.chunk, ns.warm_chunk)
                                               for f in ("twitter.json", "twitter.ndjson", "citm.json")]),
-        "pageload": ("Cold page load", lambda: extra_pageload(ns.pageload_runs)),
+        "pageload": ("Cold page load (headless Chromium, the browser tests' flags)",
+                     lambda: extra_pageload(ns.pageload_runs, inputs.ensure("twitter.ndjson", 8 * MB))),
         "profile": ("Profile of jsonm (cProfile, own time)",
                     lambda: extra_profile(inputs.ensure("twitter.json", ns.profile_size), ns.chunk, 20)),
     }
@@ -385,6 +421,7 @@ def main(argv: list[str] | None = None) -> int:
 def render(meta: dict, rows: list[Row], files: list[str], notes: dict[str, list[str]]) -> str:
     head = (f"Measured {meta['date']} on {meta['nproc']} × {meta['cpu']}, {meta['mem_gb']} GB; CPython "
             f"{meta['python']}, Pyodide 314 under Node {meta['node']}, jsonm_core {meta['jsonm_core']} "
+            f"at {meta['commit']}{' + uncommitted engine changes' if meta['engine_uncommitted'] else ''} "
             f"(load average at start {meta['loadavg_at_start'][0]}); "
             f"inputs {inputs.size_label(meta['size'])} each, read/fed in {inputs.size_label(meta['chunk'])} chunks, "
             + ("generated from `../shared/corpus`." if meta["corpus"] == "corpus"
