@@ -1,9 +1,10 @@
 """jsonm against its peers, in one run, on the same generated files.
 
-    python3 build.py bench                      # the full run (64 MB inputs, 512 MB flat-memory check)
-    python3 build.py bench --quick              # small sizes for development (8 MB, 8 vs 64 MB)
-    python3 build.py bench --json               # one JSON object per line instead of the table
-    python3 build.py bench --runners jsonm-pyodide,ijson-pyodide --files twitter.json --extras none
+    python3 build.py bench                         # the full run (64 MB inputs, 512 MB flat-memory check)
+    python3 build.py bench -- --quick              # small sizes for development (8 MB, 8 vs 64 MB)
+    python3 build.py bench -- --json               # one JSON object per line instead of the table
+    python3 build.py bench -- --runners jsonm-pyodide,ijson-pyodide --files twitter.json --extras none
+    .venv/bin/python -m tests.bench --quick        # the same without the build step
 
 MB means MiB (2**20 bytes) everywhere.  Throughput counts the bytes of the file over the time the
 runner spends reading and processing it (interpreter boot and package install excluded).  Peak
@@ -338,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--"]:  # `python3 build.py bench -- --quick`: build.py passes the separator on
+        argv = argv[1:]
     ns = build_parser().parse_args(argv)
     size = ns.size or (8 * MB if ns.quick else 64 * MB)
     flat_sizes = [parse_size(s) for s in (ns.flat_sizes or ("8MB,64MB" if ns.quick else "64MB,512MB")).split(",")]
