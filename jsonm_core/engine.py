@@ -42,16 +42,20 @@ _WS = re.compile(rb"[ \t\n\r]*")
 _WS_SEQ = re.compile(rb"[ \t\n\r\x1e]*")
 _STR_RUN = re.compile(rb'[^"\\\x00-\x1f]*')
 _NUM_RUN = re.compile(rb"[0-9eE.+\-]*")
-_SKIP_ANY = re.compile(rb'[\[\]{}",]')
+_SKIP_ANY = re.compile(rb'[\[{]+|[\]}]+|[",]')
 _SKIP_STR = re.compile(rb'["\\]')
 _LOW_PREFIX = re.compile(rb"\\(u([dD]([c-fC-F][0-9a-fA-F]{0,2})?)?)?")
 _LOW_FULL = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _HEX4 = re.compile(rb"[0-9a-fA-F]{4}")
+_STR_BULK = re.compile(rb'(?:[^"\\\x00-\x1f]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+_SURR_ESC = re.compile(rb"\\u[dD][89a-fA-F]")
+_scanstring = json.decoder.scanstring
 _S_SEP_ARR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _S_WS = re.compile(r"[ \t\n\r]*")
 _S_WS_SEQ = re.compile(r"[ \t\n\r\x1e]*")
 _S_LONE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]")
-_S_BIGINT = re.compile(r"(?:(?<=[:,\[ \t\n\r])|^)-?[0-9]{16,}(?=[ \t\n\r,\]}]|$)")
+_S_DIGITS = re.compile(r"-?[0-9]{16,}")
+_S_SURR = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
 _ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
 _LITERALS = {0x74: b"true", 0x66: b"false", 0x6E: b"null"}
 _NONSTD = {0x4E: b"NaN", 0x49: b"Infinity"}
@@ -180,6 +184,7 @@ class Engine:
         self.shape = None
         self._fast_wait = 0
         self._win = 256 << 10
+        self._last_nb = 0
         # accounting
         self.records = 0
         self.streams: dict[str, int] = {}
@@ -636,6 +641,19 @@ class Engine:
                     self._lone_high()
                 return self._string_done(j + 1)
             if c == 0x5C:
+                m = _STR_BULK.match(buf, j)
+                e = m.end()
+                if e - j > 12 and s[7] is None:
+                    run = bytes(buf[j:e])
+                    if _SURR_ESC.search(run) is None:
+                        try:
+                            txt = _scanstring(run.decode("utf-8") + '"', 0, True)[0]
+                        except (UnicodeDecodeError, ValueError):
+                            txt = None
+                        if txt is not None:
+                            self._s_add(txt, txt.encode("utf-8"), crc32)
+                            j = e
+                            continue
                 r = self._escape(j, crc32)
                 if r < 0:
                     return r if r == NEED else self._error("syntax", j, self._esc_msg, in_string=True)
@@ -743,8 +761,9 @@ class Engine:
             self._key = key
             self._st = COLON
             return j
-        if s[6] > self.cap:
-            self._finding("size-limit", s[1], f"string of {s[6]} bytes exceeds the buffer "
+        nbytes = self._base + j - s[1]
+        if nbytes > self.cap:
+            self._finding("size-limit", s[1], f"string of {nbytes} bytes exceeds the buffer "
                           f"({self.cap} bytes); processed in streaming mode", self._vpath,
                           excerpt_bytes=s[8])
         self.prof.string_done(self._vnode, s[2], s[3], s[4])
@@ -954,23 +973,28 @@ class Engine:
             if m is None:
                 self._skip_depth = depth
                 return self._need(n)
-            k = m.start()
+            k, e = m.span()
             c = buf[k]
             if c == 0x22:
                 self._skip_str = True
-                j = k + 1
+                j = e
             elif c == 0x5B or c == 0x7B:
-                depth += 1
-                j = k + 1
+                depth += e - k
+                j = e
             elif c == 0x2C:
                 if depth == 0:
                     return self._resync(k)
-                j = k + 1
+                j = e
             else:
                 if depth == 0:
                     return self._resync(k)
-                depth -= 1
-                j = k + 1
+                run = e - k
+                if run <= depth:
+                    depth -= run
+                    j = e
+                else:
+                    j = k + depth
+                    depth = 0
 
     def _resync(self, k: int) -> int:
         """Back in step at a ',' or closer at the spine level; a closer closes the innermost
@@ -1060,7 +1084,7 @@ class Engine:
         stack = self._stack
         arr_spine = fmt == "json" and bool(stack) and not stack[-1][0]
         multi = arr_spine or fmt != "json"
-        win = min(avail, self._win)
+        win = min(avail, self._win if multi else max(16384, 4 * self._last_nb))
         while True:
             raw = bytes(buf[j:j + win])
             try:
@@ -1130,7 +1154,6 @@ class Engine:
                 # the first record failed: more data, wider window, or the exact path
                 if win < avail and not bad_utf8 and why not in ("reject", "anomaly", "delim"):
                     win = min(avail, win * 2)
-                    self._win = max(self._win, win)
                     break
                 if eof or full or bad_utf8 or why in ("reject", "anomaly", "delim"):
                     return -2
@@ -1147,7 +1170,7 @@ class Engine:
     def _fast_record(self, obj, rec: str, j: int, nb: int) -> int:
         """Account one fast-parsed record at buffer index ``j`` of ``nb`` bytes; -1 to reject."""
         stack = self._stack
-        if "\\u" in rec and _S_LONE.search(rec):
+        if "\\u" in rec and _has_lone(rec):
             return -1
         nbr = rec.count("[") + rec.count("{")
         limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
@@ -1180,6 +1203,9 @@ class Engine:
             self._st = TOP_AFTER
         self._rec_start = start
         self._in_value = False
+        self._last_nb = nb
+        if 2 * nb > self._win:
+            self._win = min(2 * nb, self.cap)
         self._fast_records += 1
         self._record_end(start + nb, path)
         return 0
@@ -1194,10 +1220,16 @@ class Engine:
         ok = self.profile_on and all(b is not None and type(b[1]) is int for b in big)
         if ok:
             cands = []
-            for m in _S_BIGINT.finditer(rec):
-                v = int(m.group())
-                if v > SAFE_INT or v < -SAFE_INT:
-                    cands.append((m.start(), v))
+            n = len(rec)
+            for v in {b[1] for b in big}:
+                t = str(v)
+                a = rec.find(t)
+                while a >= 0:
+                    e = a + len(t)
+                    if (not a or rec[a - 1] in ":,[ \t\n\r") and (e == n or rec[e] in " \t\n\r,]}"):
+                        cands.append((a, v))
+                    a = rec.find(t, a + 1)
+            cands.sort()
             if len(cands) == len(big) and all(c[1] == b[1] for c, b in zip(cands, big)):
                 ascii_ = rec.isascii()
                 for (pos, v), (node, _) in zip(cands, big):
@@ -1282,21 +1314,17 @@ class Engine:
         self._pending = keep
 
     def _line_col(self, offset: int) -> tuple[int, int]:
+        """1-based line and byte column of an absolute offset (moves the line cache forward)."""
+        buf = self._buf
         if offset >= self._lc:
-            a, b = self._lc - self._base, offset - self._base
-            buf = self._buf
-            if b > len(buf):
-                b = len(buf)
-            if a < 0:
-                a = 0
-            n = buf.count(b"\n", a, b)
-            line = self._line + n
-            if n:
-                ls = self._base + buf.rfind(b"\n", a, b) + 1
-            else:
-                ls = self._line_start
-            return line, offset - ls + 1
-        return self._line, max(1, offset - self._line_start + 1)
+            self._advance_lines(min(offset, self._base + len(buf)))
+            return self._line, offset - self._line_start + 1
+        a = max(offset - self._base, 0)
+        n = buf.count(b"\n", a, self._lc - self._base)
+        if not n:
+            return self._line, max(1, offset - self._line_start + 1)
+        k = buf.rfind(b"\n", 0, a)
+        return self._line - n, offset - (self._base + k + 1) + 1 if k >= 0 else 1
 
     def _advance_lines(self, to: int) -> None:
         if to <= self._lc:
@@ -1436,6 +1464,23 @@ def _nesting_bound(s: str) -> int:
         elif depth - low > rise:
             rise = depth - low
     return rise
+
+
+def _has_lone(rec: str) -> bool:
+    """Does a record's text hold a \\u escape of an unpaired surrogate?  (Conservative: an escaped
+    backslash before 'ud800' also says yes; the exact path then decides.)"""
+    pair_end = -1
+    for m in _S_SURR.finditer(rec):
+        if m.group(1) in "89abAB":
+            e = m.end()
+            if rec[e:e + 2] == "\\u" and rec[e + 2:e + 3] in ("d", "D") and rec[e + 3:e + 4] in "cdefCDEF" \
+                    and len(rec) >= e + 6:
+                pair_end = e + 6
+                continue
+            return True
+        if m.end() != pair_end:
+            return True
+    return False
 
 
 def _height(v, limit: int) -> int:
