@@ -33,6 +33,8 @@ def source_identity(source: dict | None) -> dict | None:
     if source is None:
         return None
     ident = {k: source[k] for k in IDENTITY_KEYS if k in source and source[k] is not None}
+    if isinstance(ident.get("url"), str):
+        ident["url"] = ident["url"].split("?", 1)[0]      # presigned query strings rotate
     return ident or None
 
 

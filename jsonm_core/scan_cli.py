@@ -240,10 +240,6 @@ def cmd_scan(args) -> int:
         status = run_manifest_scan(args)
         if status is not None:
             return status
-    try:
-        src = open_source(args.source)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"cannot open {args.source}: {_why(exc)}") from None
     opts = {}
     try:
         if args.buffer_size is not None:
@@ -253,6 +249,10 @@ def cmd_scan(args) -> int:
         limit = parse_size(args.limit_bytes) if args.limit_bytes is not None else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        src = open_source(args.source)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot open {args.source}: {_why(exc)}") from None
     source = dict(src.identity)
     if args.resume:
         try:
@@ -302,7 +302,7 @@ def cmd_scan(args) -> int:
 
 def _why(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+        return exc.strerror
     return str(exc) or exc.__class__.__name__
 
 
