@@ -50,12 +50,17 @@ def str_hash(s: str) -> int:
     return crc32(s.encode("utf-8", "surrogatepass"))
 
 
+_INF = float("inf")
+_BIG = 1 << 62
+
+
 class Node:
-    """Statistics of one path; ``kids`` maps object keys, ``item`` is the ``[*]`` child."""
+    """Statistics of one path; ``kids`` maps object keys, ``item`` is the ``[*]`` child.
+    Minima/maxima start at sentinels (no None checks on the hot path)."""
 
     __slots__ = ("path", "kids", "item", "count", "n_obj", "n_arr", "n_str", "n_int", "n_float",
                  "n_bool", "n_null", "nmin", "nmax", "isum", "fsum", "nnum", "smin", "smax", "ssum",
-                 "kmv", "kmv_max", "ex", "ks", "ks_max", "depth")
+                 "kmv", "kmv_max", "ex", "ks", "ks_max", "kso", "depth")
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -63,28 +68,34 @@ class Node:
         self.item = None
         self.count = self.n_obj = self.n_arr = self.n_str = self.n_int = 0
         self.n_float = self.n_bool = self.n_null = 0
-        self.nmin = self.nmax = None
+        self.nmin, self.nmax = _INF, -_INF
         self.isum = self.fsum = self.nnum = 0
-        self.smin = self.smax = None
+        self.smin, self.smax = _BIG, -1
         self.ssum = 0
         self.kmv: set = set()
         self.kmv_max = HASH_SPACE
         self.ex: list = []
         self.ks: dict = {}           # frozenset(keys) -> [count, hash]
         self.ks_max = HASH_SPACE
+        self.kso: dict = {}          # tuple(keys in document order) -> the ks entry (a cache)
         self.depth = 0
 
 
 class Profiler:
-    """The path tree with bounded size: at most ``max_paths`` nodes, overflow counted."""
+    """The path tree with bounded size: at most ``max_paths`` nodes; values at further paths
+    land on a shared ``sink`` node whose count is the overflow."""
 
     def __init__(self, max_paths: int = 4096) -> None:
         self.max_paths = max_paths
         self.root = Node("$")
         self.nodes: dict[str, Node] = {"$": self.root}
-        self.sink = Node("…")            # shared node for paths past the cap
+        self.sink = Node("…")
         self.sink.item = self.sink
-        self.overflow = 0                # values that landed on the sink
+        self.overflow_base = 0
+
+    @property
+    def overflow(self) -> int:
+        return self.overflow_base + self.sink.count
 
     # ---- tree -----------------------------------------------------------------------------
     def _new(self, path: str) -> Node:
@@ -119,7 +130,8 @@ class Profiler:
         return n if n is not None else self._new(path)
 
     # ---- scalar statistics (shared by both paths) ------------------------------------------
-    def _example(self, node: Node, v) -> None:
+    @staticmethod
+    def _example(node: Node, v) -> None:
         ex = node.ex
         t = type(v)
         for e in ex:
@@ -127,7 +139,8 @@ class Profiler:
                 return
         ex.append(v)
 
-    def _kmv(self, node: Node, h: int) -> None:
+    @staticmethod
+    def _kmv(node: Node, h: int) -> None:
         s = node.kmv
         if h in s:
             return
@@ -139,100 +152,82 @@ class Profiler:
 
     def string_done(self, node: Node, length: int, h: int, prefix: str) -> None:
         """A string value of ``length`` characters, hash ``h``; ``prefix`` >= EXAMPLE_CHARS+1 chars."""
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_str += 1
         node.ssum += length
-        if node.smin is None or length < node.smin:
+        if length < node.smin:
             node.smin = length
-        if node.smax is None or length > node.smax:
+        if length > node.smax:
             node.smax = length
-        if h < node.kmv_max:
-            self._kmv(node, h)
-        if len(node.ex) < MAX_EXAMPLES:
-            if length > EXAMPLE_CHARS:
-                prefix = prefix[:EXAMPLE_CHARS] + "…"
-            self._example(node, prefix)
+        if h not in node.kmv:                # examples change only with a new distinct value
+            if h < node.kmv_max:
+                self._kmv(node, h)
+            if len(node.ex) < MAX_EXAMPLES:
+                self._example(node, prefix[:EXAMPLE_CHARS] + "…" if length > EXAMPLE_CHARS else prefix)
 
     def scalar_str(self, node: Node, s: str) -> None:
         self.string_done(node, len(s), crc32(s.encode("utf-8", "surrogatepass")), s[:EXAMPLE_CHARS + 1])
 
     def scalar_int(self, node: Node, v: int) -> None:
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_int += 1
         node.nnum += 1
         node.isum += v
-        if node.nmin is None or v < node.nmin:
+        if v < node.nmin:
             node.nmin = v
-        if node.nmax is None or v > node.nmax:
+        if v > node.nmax:
             node.nmax = v
         h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
-        if h < node.kmv_max:
-            self._kmv(node, h)
-        if len(node.ex) < MAX_EXAMPLES:
-            self._example(node, v)
+        if h not in node.kmv:
+            if h < node.kmv_max:
+                self._kmv(node, h)
+            if len(node.ex) < MAX_EXAMPLES:
+                self._example(node, v)
 
     def scalar_float(self, node: Node, v: float) -> None:
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_float += 1
+        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+        new = h not in node.kmv
         if v - v == 0:                       # finite: exact scaled sum
             node.nnum += 1
             n, d = v.as_integer_ratio()
             node.fsum += n << (SCALE_BITS - d.bit_length() + 1)
-            if node.nmin is None or v < node.nmin:
+            if v < node.nmin:
                 node.nmin = v
-            if node.nmax is None or v > node.nmax:
+            if v > node.nmax:
                 node.nmax = v
-            if len(node.ex) < MAX_EXAMPLES:
+            if new and len(node.ex) < MAX_EXAMPLES:
                 self._example(node, v)
-        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
-        if h < node.kmv_max:
+        if new and h < node.kmv_max:
             self._kmv(node, h)
 
     def scalar_huge_int(self, node: Node, prefix: str) -> None:
         """An integer too long to convert: counted, no numeric stats."""
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_int += 1
 
     def scalar_bool(self, node: Node, v: bool) -> None:
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_bool += 1
         h = _TRUE_H if v else _FALSE_H
-        if h < node.kmv_max:
-            self._kmv(node, h)
-        if len(node.ex) < MAX_EXAMPLES:
-            self._example(node, v)
+        if h not in node.kmv:
+            if h < node.kmv_max:
+                self._kmv(node, h)
+            if len(node.ex) < MAX_EXAMPLES:
+                self._example(node, v)
 
     def scalar_null(self, node: Node) -> None:
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         node.n_null += 1
-        if _NULL_H < node.kmv_max:
-            self._kmv(node, _NULL_H)
-        if len(node.ex) < MAX_EXAMPLES:
-            self._example(node, None)
+        if _NULL_H not in node.kmv:
+            if _NULL_H < node.kmv_max:
+                self._kmv(node, _NULL_H)
+            if len(node.ex) < MAX_EXAMPLES:
+                self._example(node, None)
 
     # ---- containers -------------------------------------------------------------------------
     def open_container(self, node: Node, is_obj: bool) -> None:
-        if node is self.sink:
-            self.overflow += 1
-            return
         node.count += 1
         if is_obj:
             node.n_obj += 1
@@ -241,28 +236,31 @@ class Profiler:
 
     def close_container(self, node: Node, height: int, keys) -> None:
         """``height`` >= 1 is the nesting height of the closed value; ``keys`` its key set or None."""
-        if node is self.sink:
-            return
         if height > node.depth:
             node.depth = height
         if keys is not None:
             self._keyset(node, keys if type(keys) is frozenset else frozenset(keys))
 
-    def _keyset(self, node: Node, fs: frozenset) -> None:
+    def _keyset(self, node: Node, fs: frozenset):
+        """Count one object with key set ``fs``; returns the variant's entry (None if not kept)."""
         ks = node.ks
         e = ks.get(fs)
         if e is not None:
             e[0] += 1
-            return
+            return e
         h = crc32("\x00".join(sorted(fs)).encode("utf-8", "surrogatepass"))
         if h >= node.ks_max:
-            return
-        ks[fs] = [1, h]
+            return None
+        e = ks[fs] = [1, h]
         if len(ks) > MAX_KEYSETS:
             worst = max(ks, key=lambda k: ks[k][1])
             del ks[worst]
+            node.kso.clear()
+            if worst is fs:
+                e = None
         if len(ks) >= MAX_KEYSETS:
             node.ks_max = max(v[1] for v in ks.values())
+        return e
 
     # ---- fast path: parsed Python values -----------------------------------------------------
     def walk(self, node: Node, v, big: list) -> int:
@@ -270,62 +268,131 @@ class Profiler:
         non-finite floats are appended to ``big`` as (node, value) for finding localisation."""
         t = type(v)
         if t is dict:
-            if node is self.sink:
-                self.overflow += 1
-            else:
-                node.count += 1
-                node.n_obj += 1
-            h = 0
-            kids = node.kids
-            for k, x in v.items():
-                c = kids.get(k)
-                if c is None:
-                    c = self.child(node, k)
-                tx = type(x)
-                if tx is str:
-                    self.scalar_str(c, x)
-                elif tx is dict or tx is list:
-                    ch = self.walk(c, x, big)
-                    if ch > h:
-                        h = ch
-                else:
-                    self._scalar(c, x, tx, big)
-            h += 1
-            if node is not self.sink:
-                if h > node.depth:
-                    node.depth = h
-                self._keyset(node, frozenset(v))
-            return h
+            return self._walk_dict(node, v, big)
         if t is list:
-            if node is self.sink:
-                self.overflow += 1
-            else:
-                node.count += 1
-                node.n_arr += 1
-            h = 0
-            if v:
-                c = node.item
-                if c is None:
-                    c = self.item(node)
-                for x in v:
-                    tx = type(x)
-                    if tx is str:
-                        self.scalar_str(c, x)
-                    elif tx is dict or tx is list:
-                        ch = self.walk(c, x, big)
-                        if ch > h:
-                            h = ch
-                    else:
-                        self._scalar(c, x, tx, big)
-            h += 1
-            if node is not self.sink and h > node.depth:
-                node.depth = h
-            return h
+            return self._walk_list(node, v, big)
         if t is str:
             self.scalar_str(node, v)
         else:
             self._scalar(node, v, t, big)
         return 0
+
+    def _walk_dict(self, node: Node, d: dict, big: list) -> int:
+        node.count += 1
+        node.n_obj += 1
+        h = 0
+        kids = node.kids
+        for k, x in d.items():
+            c = kids.get(k)
+            if c is None:
+                c = self.child(node, k)
+            tx = type(x)
+            if tx is str:
+                n = len(x)
+                c.count += 1
+                c.n_str += 1
+                c.ssum += n
+                if n < c.smin:
+                    c.smin = n
+                if n > c.smax:
+                    c.smax = n
+                hh = crc32(x.encode("utf-8", "surrogatepass"))
+                if hh not in c.kmv:
+                    if hh < c.kmv_max:
+                        self._kmv(c, hh)
+                    if len(c.ex) < MAX_EXAMPLES:
+                        self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+            elif x is None:
+                if _NULL_H in c.kmv:
+                    c.count += 1
+                    c.n_null += 1
+                else:
+                    self.scalar_null(c)
+            elif tx is bool:
+                if (_TRUE_H if x else _FALSE_H) in c.kmv:
+                    c.count += 1
+                    c.n_bool += 1
+                else:
+                    self.scalar_bool(c, x)
+            elif tx is int:
+                c.count += 1
+                c.n_int += 1
+                c.nnum += 1
+                c.isum += x
+                if x < c.nmin:
+                    c.nmin = x
+                if x > c.nmax:
+                    c.nmax = x
+                hh = (((hash(x) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+                if hh not in c.kmv:
+                    if hh < c.kmv_max:
+                        self._kmv(c, hh)
+                    if len(c.ex) < MAX_EXAMPLES:
+                        self._example(c, x)
+                if x > SAFE_INT or x < -SAFE_INT:
+                    big.append((c, x))
+            elif tx is dict:
+                ch = self._walk_dict(c, x, big)
+                if ch > h:
+                    h = ch
+            elif tx is list:
+                ch = self._walk_list(c, x, big)
+                if ch > h:
+                    h = ch
+            else:
+                self._scalar(c, x, tx, big)
+        h += 1
+        if h > node.depth:
+            node.depth = h
+        kt = tuple(d)
+        e = node.kso.get(kt)
+        if e is not None:
+            e[0] += 1
+        else:
+            e = self._keyset(node, frozenset(kt))
+            if e is not None and len(node.kso) < 64:
+                node.kso[kt] = e
+        return h
+
+    def _walk_list(self, node: Node, v: list, big: list) -> int:
+        node.count += 1
+        node.n_arr += 1
+        h = 0
+        if v:
+            c = node.item
+            if c is None:
+                c = self.item(node)
+            for x in v:
+                tx = type(x)
+                if tx is str:
+                    n = len(x)
+                    c.count += 1
+                    c.n_str += 1
+                    c.ssum += n
+                    if n < c.smin:
+                        c.smin = n
+                    if n > c.smax:
+                        c.smax = n
+                    hh = crc32(x.encode("utf-8", "surrogatepass"))
+                    if hh not in c.kmv:
+                        if hh < c.kmv_max:
+                            self._kmv(c, hh)
+                        if len(c.ex) < MAX_EXAMPLES:
+                            self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+                elif tx is dict:
+                    ch = self._walk_dict(c, x, big)
+                    if ch > h:
+                        h = ch
+                elif tx is list:
+                    ch = self._walk_list(c, x, big)
+                    if ch > h:
+                        h = ch
+                else:
+                    self._scalar(c, x, tx, big)
+        h += 1
+        if h > node.depth:
+            node.depth = h
+        return h
 
     def _scalar(self, node: Node, x, tx, big: list) -> None:
         if tx is int:
@@ -408,18 +475,17 @@ def merge_nodes(a: Node, b: Node) -> Node:
     for f in ("count", "n_obj", "n_arr", "n_str", "n_int", "n_float", "n_bool", "n_null",
               "isum", "fsum", "nnum", "ssum"):
         setattr(m, f, getattr(a, f) + getattr(b, f))
-    m.nmin = _pick(a.nmin, b.nmin, lambda x, y: y < x)
-    m.nmax = _pick(a.nmax, b.nmax, lambda x, y: y > x)
-    m.smin = _pick(a.smin, b.smin, lambda x, y: y < x)
-    m.smax = _pick(a.smax, b.smax, lambda x, y: y > x)
+    m.nmin = b.nmin if b.nmin < a.nmin else a.nmin          # ties keep the first (e.g. 0 vs -0.0)
+    m.nmax = b.nmax if b.nmax > a.nmax else a.nmax
+    m.smin = b.smin if b.smin < a.smin else a.smin
+    m.smax = b.smax if b.smax > a.smax else a.smax
     kmv = sorted(a.kmv | b.kmv)[:KMV_K]
     m.kmv = set(kmv)
     m.kmv_max = max(kmv) if len(kmv) >= KMV_K else HASH_SPACE
     m.ex = list(a.ex)
-    prof = Profiler()
     for v in b.ex:
         if len(m.ex) < MAX_EXAMPLES:
-            prof._example(m, v)
+            Profiler._example(m, v)
     ks: dict = {}
     for src in (a.ks, b.ks):
         for fs, (c, h) in src.items():
@@ -432,11 +498,3 @@ def merge_nodes(a: Node, b: Node) -> Node:
     m.ks_max = max(v[1] for v in m.ks.values()) if len(m.ks) >= MAX_KEYSETS else HASH_SPACE
     m.depth = max(a.depth, b.depth)
     return m
-
-
-def _pick(x, y, better):
-    if x is None:
-        return y
-    if y is None:
-        return x
-    return y if better(x, y) else x

@@ -869,7 +869,7 @@ class Engine:
             if h >= top[4]:
                 top[4] = h
                 node = top[1]
-                if h >= node.depth and node is not self.prof.sink:
+                if h >= node.depth:
                     node.depth = h + 1
             self._st = AFTER
         else:
@@ -1196,7 +1196,7 @@ class Engine:
             if h >= top[4]:
                 top[4] = h
                 pn = top[1]
-                if h >= pn.depth and pn is not self.prof.sink:
+                if h >= pn.depth:
                     pn.depth = h + 1
             self._st = AFTER
         else:
@@ -1439,7 +1439,7 @@ class Engine:
         for path, r in snap["paths"].items():
             prof.nodes[path] = node_from_report(path, r)
         prof.root = prof.nodes.get("$") or prof.node_for("$")
-        prof.overflow = int(snap["paths_overflow"])
+        prof.overflow_base = int(snap["paths_overflow"])
         for fr in eng._stack:
             fr[1] = prof.node_for(fr[2])
         eng.findings = Findings.from_state(snap["findings"])

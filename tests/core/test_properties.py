@@ -4,6 +4,7 @@ exact tokenizer; checkpoint/resume at every point gives the same report; parts m
 from __future__ import annotations
 
 import json
+import sys
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,9 @@ from core_helpers import boundaries, parts_report, run
 from jsonm_core.engine import CheckpointError, Engine
 from jsonm_core.report import merge, without_run
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+IN_PYODIDE = sys.platform == "emscripten"
+N = 12 if IN_PYODIDE else 60                 # wasm is several times slower: fewer examples there
+SETTINGS = settings(max_examples=N, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = (st.none() | st.booleans() | st.integers(-(1 << 70), 1 << 70)
            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12)
@@ -98,14 +101,14 @@ def resume_everywhere(doc: bytes, **kw) -> int:
     return resumed
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=N // 2, deadline=None)
 @given(documents())
 def test_checkpoint_resume_at_every_point_of_small_documents(doc):
     assume(len(doc) < 400)
     assert resume_everywhere(doc) > 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=N // 2, deadline=None)
 @given(damaged())
 def test_checkpoint_resume_of_damaged_documents(doc):
     assume(len(doc) < 400)
@@ -147,7 +150,7 @@ def test_merge_of_parts_equals_the_whole(data, doc):
     assert merged == whole
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=N // 2, deadline=None)
 @given(st.data(), damaged())
 def test_merge_of_parts_of_damaged_input_equals_the_whole(data, doc):
     bs = boundaries(doc)
@@ -158,7 +161,7 @@ def test_merge_of_parts_of_damaged_input_equals_the_whole(data, doc):
     assert merged == whole
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=N // 2, deadline=None)
 @given(st.data(), documents())
 def test_merge_is_associative(data, doc):
     bs = boundaries(doc)
