@@ -6,8 +6,6 @@ first K of (first K of A) + (first K of B).
 
 from __future__ import annotations
 
-import json
-
 SEVERITY = {
     "syntax": "error", "truncated": "error", "trailing-data": "error", "invalid-utf8": "error",
     "control-character": "error", "non-standard-literal": "error", "depth-limit": "error",

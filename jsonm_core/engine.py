@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import time
 from itertools import accumulate
 
-from . import __version__
 from ._findings import EXCERPT_AFTER, EXCERPT_BEFORE, Findings, excerpt_text
-from ._profile import SAFE_INT, Profiler, child_path, node_from_report, node_report
+from ._profile import SAFE_INT, Profiler, child_path, node_from_report
 from .checkpoint import CheckpointError, pack_checkpoint, unpack_checkpoint
 
 __all__ = ["Engine", "CheckpointError"]
@@ -53,7 +51,6 @@ _scanstring = json.decoder.scanstring
 _S_SEP_ARR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _S_WS = re.compile(r"[ \t\n\r]*")
 _S_WS_SEQ = re.compile(r"[ \t\n\r\x1e]*")
-_S_LONE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]")
 _S_DIGITS = re.compile(r"-?[0-9]{16,}")
 _S_SURR = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
 _ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
@@ -91,28 +88,34 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs_hook, parse_constant=_const
 _SCAN = _DECODER.scan_once
 
 
+def _num_step(s: int, c: int) -> int:
+    """One step of the RFC 8259 number grammar: states 0 start, 1 '-', 2 '0', 3 int digits,
+    4 '.', 5 fraction digits, 6 'e', 7 exponent sign, 8 exponent digits; -1 invalid."""
+    if s == 0:
+        return 1 if c == 45 else 2 if c == 48 else 3 if 49 <= c <= 57 else -1
+    if s == 1:
+        return 2 if c == 48 else 3 if 49 <= c <= 57 else -1
+    if s == 2:
+        return 4 if c == 46 else 6 if c in (101, 69) else -1
+    if s == 3:
+        return 3 if 48 <= c <= 57 else 4 if c == 46 else 6 if c in (101, 69) else -1
+    if s == 4:
+        return 5 if 48 <= c <= 57 else -1
+    if s == 5:
+        return 5 if 48 <= c <= 57 else 6 if c in (101, 69) else -1
+    if s == 6:
+        return 7 if c in (43, 45) else 8 if 48 <= c <= 57 else -1
+    return 8 if 48 <= c <= 57 else -1
+
+
 def _num_check(text: bytes) -> tuple[int, int]:
-    """DFA over a number token: (index of the first invalid byte or len, final state)."""
+    """(index of the first invalid byte or len(text), state before it / final state)."""
     s = 0
     for idx, c in enumerate(text):
-        if s == 0:
-            s = 1 if c == 45 else 2 if c == 48 else 3 if 49 <= c <= 57 else -1
-        elif s == 1:
-            s = 2 if c == 48 else 3 if 49 <= c <= 57 else -1
-        elif s == 2:
-            s = 4 if c == 46 else 6 if c in (101, 69) else -1
-        elif s == 3:
-            s = 3 if 48 <= c <= 57 else 4 if c == 46 else 6 if c in (101, 69) else -1
-        elif s == 4:
-            s = 5 if 48 <= c <= 57 else -1
-        elif s == 5:
-            s = 5 if 48 <= c <= 57 else 6 if c in (101, 69) else -1
-        elif s == 6:
-            s = 7 if c in (43, 45) else 8 if 48 <= c <= 57 else -1
-        elif s in (7, 8):
-            s = 8 if 48 <= c <= 57 else -1
-        if s < 0:
+        nxt = _num_step(s, c)
+        if nxt < 0:
             return idx, s
+        s = nxt
     return len(text), s
 
 
@@ -124,7 +127,24 @@ _NUM_WHY = {0: "a digit or '-'", 1: "a digit after '-'", 2: "'.', 'e' or the end
 
 
 class Engine:
-    """Bounded-memory streaming JSON processor; see the module docstring."""
+    """Bounded-memory streaming JSON processor; see the module docstring.
+
+    Options: ``format`` auto|json|ndjson|seq (auto: NDJSON when the first line is one complete
+    value and another value follows, else one JSON document); ``buffer_size`` bounds the bytes
+    held (records larger than it take the structural path and get a ``size-limit`` info);
+    ``checkpoint_every`` sets ``checkpoint_due`` at the first record boundary that many bytes
+    after the last checkpoint; ``max_depth`` nesting limit (``depth-limit`` error, record
+    skipped); ``source`` identity stored in checkpoints and the report; ``part`` =
+    ``{"index", "start", "end", "context", ["last"]}`` processes one record-aligned part alone
+    (``context`` from ``jsonm_core.scanner``; the part is the last one if ``last`` says so or
+    ``end >= source["size"]``, else EOF at ``end`` is not truncation);
+    ``max_findings_per_code`` (K) and ``max_paths`` (P) bound the report;
+    ``profile=False`` skips path statistics (the scanner's mode; its findings are incomplete);
+    ``exact=True`` disables the fast path (for tests and localisation).
+
+    Attributes: ``position`` (absolute bytes consumed), ``resume_offset`` (where a resumed engine
+    must be fed from), ``records``, ``checkpoint_due``, ``stopped`` (after ``stop_at``).
+    """
 
     def __init__(self, *, format: str = "auto", buffer_size: int = 4 << 20,
                  checkpoint_every: int = 8 << 20, max_depth: int = 1024,
@@ -282,7 +302,7 @@ class Engine:
 
     # ---- the state machine ------------------------------------------------------------------------
     def _run(self) -> None:
-        buf = self._buf
+        """Drive the state handlers over the buffered bytes until one needs more input."""
         j = self._i
         handlers = self._handlers
         while True:
@@ -516,13 +536,9 @@ class Engine:
             if bad == len(text) and e >= len(buf):
                 return self._truncated(j + bad, "input ends inside a number")
             found = self._show(buf[j + bad]) if j + bad < len(buf) else "the end"
-            return self._error("syntax", j + bad, f"invalid number: expected {_NUM_WHY.get(s if bad == len(text) else self._num_state(text, bad), 'a digit')}, found {found}")
+            return self._error("syntax", j + bad, f"invalid number: expected {_NUM_WHY[s]}, found {found}")
         self._number_value(j, text)
         return self._value_done(e, 0)
-
-    @staticmethod
-    def _num_state(text: bytes, bad: int) -> int:
-        return _num_check(text[:bad])[1]
 
     def _number_value(self, j: int, text: bytes) -> None:
         node = self._vnode
@@ -559,14 +575,14 @@ class Engine:
         state = n[2]
         for idx, c in enumerate(text):
             prev = state
-            state = self._num_step(state, c)
+            state = _num_step(state, c)
             if c in (0x2E, 0x65, 0x45):
                 n[4] = True
             if state < 0:
                 self._n = None
                 self._st = VALUE
-                return self._error("syntax", j + idx, "invalid number: unexpected "
-                                   f"{self._show(c)} after state {prev}")
+                return self._error("syntax", j + idx, f"invalid number: expected {_NUM_WHY[prev]}, "
+                                   f"found {self._show(c)}")
         n[2] = state
         n[3] += len(text)
         if e >= len(buf) and not self._eof:
@@ -584,24 +600,6 @@ class Engine:
         self._finding("size-limit", o, f"number token of {n[3]} bytes exceeds the buffer "
                       f"({self.cap} bytes); processed in streaming mode", self._vpath, excerpt_bytes=n[1])
         return self._value_done(e, 0)
-
-    @staticmethod
-    def _num_step(s: int, c: int) -> int:
-        if s == 0:
-            return 1 if c == 45 else 2 if c == 48 else 3 if 49 <= c <= 57 else -1
-        if s == 1:
-            return 2 if c == 48 else 3 if 49 <= c <= 57 else -1
-        if s == 2:
-            return 4 if c == 46 else 6 if c in (101, 69) else -1
-        if s == 3:
-            return 3 if 48 <= c <= 57 else 4 if c == 46 else 6 if c in (101, 69) else -1
-        if s == 4:
-            return 5 if 48 <= c <= 57 else -1
-        if s == 5:
-            return 5 if 48 <= c <= 57 else 6 if c in (101, 69) else -1
-        if s == 6:
-            return 7 if c in (43, 45) else 8 if 48 <= c <= 57 else -1
-        return 8 if 48 <= c <= 57 else -1
 
     # -- strings: s = [is_key, start, length, crc, prefix, key_parts, raw_bytes, pending_high] --
     def _h_string(self, j: int) -> int:
@@ -1033,18 +1031,12 @@ class Engine:
     def _h_dead(self, j: int) -> int:
         return self._need(len(self._buf))
 
-    def _h_string_entry(self, j: int) -> int:
-        return self._h_string(j)
-
     def _truncated(self, j: int, msg: str) -> int:
         """EOF inside a value (only called when the input really ended)."""
         self._finding("truncated", self._base + j, msg, self._err_path())
         self._s = None
         self._st = DEAD
-        self._truncated_done = True
         return self._need(len(self._buf))
-
-    _truncated_done = False
 
     def _at_eof(self) -> None:
         end = self._base + len(self._buf)
@@ -1210,10 +1202,6 @@ class Engine:
         self._record_end(start + nb, path)
         return 0
 
-    @staticmethod
-    def _has_big(rec: str) -> bool:
-        return _S_BIGINT.search(rec) is not None or "e" in rec or "E" in rec
-
     def _fast_findings(self, rec: str, start: int, nb: int, path: str, big: list) -> None:
         """Exact offsets for the warnings of a fast-parsed record: big integers by position, the
         rest by re-running the exact tokenizer over the record's bytes (still in the buffer)."""
@@ -1292,7 +1280,6 @@ class Engine:
         a = max(o - EXCERPT_BEFORE, lo, self._base)
         b = min(hi, self._base + len(self._buf))
         data = bytes(self._buf[a - self._base:b - self._base]) if b > a else b""
-        f["excerpt"] = excerpt_text(data, a > lo or (a > o - EXCERPT_BEFORE and a > lo), b == o + EXCERPT_AFTER)
         f["excerpt"] = excerpt_text(data, a > lo, b >= o + EXCERPT_AFTER)
 
     def _complete_pending(self, end: int) -> None:
@@ -1336,9 +1323,6 @@ class Engine:
             self._line += n
             self._line_start = self._base + buf.rfind(b"\n", a, b) + 1
         self._lc = to
-
-    def _boundary_pos(self) -> int:
-        return self._last_boundary
 
     def _compact(self) -> None:
         """Drop consumed bytes, keeping what pending excerpts and the current token still need."""

@@ -1,9 +1,28 @@
 """The forensic report: build from an engine, merge two reports, strip the run section.
 
-Schema ``jsonm.report`` version 1 (see README).  Everything except the top-level ``"run"`` object
-is deterministic.  ``merge(a, b)`` treats ``b`` as the bytes that follow ``a`` (parts in order) and
+Schema ``jsonm.report`` version 1.  Everything except the top-level ``"run"`` object is
+deterministic.  ``merge(a, b)`` treats ``b`` as the bytes that follow ``a`` (parts in order) and
 is exact and associative: per-path sums are exact integers, sketches are hash-selected, findings
 keep the first K per code.
+
+Fields beyond the shared contract:
+- ``records.streams``: records per stream path (``stream_path`` is the largest, ties by name);
+  records are NDJSON/seq values, elements of a top-level array, members of a top-level object,
+  or elements of an array member of a top-level object; ``shape`` is array|object|scalar|stream.
+- ``records.skipped_bytes/skipped_records``: bytes from the start of a broken record to the
+  resynchronisation point (next line, or next ',' / closer at the record level).
+- ``paths[p]``: ``count``, ``types``, ``number`` {min, max, mean} over finite numbers, ``string``
+  {min_len, max_len, mean_len} in characters, ``distinct`` (exact below 256 distinct values, KMV
+  estimate above), ``examples`` (first 3 distinct scalars, strings cut at 40 chars + "…"),
+  ``key_sets`` (up to 16 variants selected by hash, with counts) and ``key_sets_other``,
+  ``max_depth`` (nesting height of the values at p: scalar 0, [] 1), and ``sketch``: the exact
+  mergeable state (integer sum, float sum scaled by 2**1074 as decimal strings, KMV hashes, key
+  set hashes).
+- ``findings[i]``: ``offset`` absolute byte offset, ``line`` 1-based, ``column`` 1-based *byte*
+  column, ``path`` of the value (or container) concerned, ``excerpt`` of up to 16 bytes before and
+  24 after (never crossing a record boundary, so splits and parts give the same text; control
+  characters escaped, invalid UTF-8 as \\xNN, "…" where cut).
+- ``paths_overflow``: values that fell on paths beyond the P cap; ``limits``: K and P.
 """
 
 from __future__ import annotations
