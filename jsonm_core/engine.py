@@ -59,6 +59,7 @@ _NONSTD = {0x4E: b"NaN", 0x49: b"Infinity"}
 _VALUE_START = frozenset(b'{["-0123456789tfnNI')
 _AUTO_START = frozenset(b'{["-0123456789tfn')
 KEY_CAP = 1 << 16
+CONTEXT_KEYS = 1024          # a spine object's keys carried in contexts (beyond: no cross-part dup check)
 FAST_MAX_HEIGHT = 200
 # The stdlib C scanner recurses per nesting level and, in Pyodide, overflows the wasm/JS stack
 # (a fatal error, not a RecursionError) somewhere past ~3000 levels: windows that could nest this
@@ -337,6 +338,8 @@ class Engine:
             r = self._detect(j)
             if r < 0:
                 return r
+            if self.format == "seq":
+                return j
         if self.format == "json" and self._top_seen:
             return self._h_top_after(j)
         return self._value_start(j, c)
@@ -394,6 +397,9 @@ class Engine:
     def _detect(self, j: int) -> int:
         """auto: NDJSON when the first line holds one complete value and another value follows."""
         buf = self._buf
+        if buf[j] == 0x1E:                   # RFC 7464 record separator: JSON text sequence
+            self.format = "seq"
+            return j
         nl = buf.find(b"\n", j)
         fmt = None
         if nl < 0:
@@ -1355,7 +1361,8 @@ class Engine:
         line, col = self._line_col(offset)
         return {"v": 1, "format": self.format, "shape": self.shape, "state": STATE_NAMES[self._st],
                 "stack": [[("object" if fr[0] else "array"), fr[2],
-                           sorted(fr[3]) if fr[3] is not None else None, fr[4]] for fr in self._stack],
+                           sorted(fr[3]) if fr[3] is not None and len(fr[3]) <= CONTEXT_KEYS else None,
+                           fr[4]] for fr in self._stack],
                 "top_seen": self._top_seen, "line": line, "column": col,
                 "key": self._key if self._stack and self._stack[-1][0] else None}
 

@@ -79,3 +79,15 @@ def test_every_boundary_of_small_inputs_gives_mergeable_parts(fmt, data):
     for b in bs:
         merged, whole = parts_report(data, [b], fmt)
         assert merged == whole
+
+
+def test_format_detection_and_concatenated_values():
+    assert boundaries(b'{"a": 1}\n{"a": 2}\n')[0].context["format"] == "ndjson"
+    assert boundaries(b'{\n "a": [1, 2]\n}\n')[0].context["format"] == "json"
+    assert boundaries(b'\x1e{"a": 1}\n\x1e[2]\n')[0].context["format"] == "seq"
+    from core_helpers import run
+    r = run(b'\x1e{"a": 1}\n\x1e[2]\n')
+    assert (r["records"]["format"], r["records"]["count"], r["totals"]["errors"]) == ("seq", 2, 0)
+    r = run(b'{"a": 1} {"a": 2}\n[3]', format="seq")
+    assert r["records"]["count"] == 3 and r["totals"]["errors"] == 0
+    assert run(b'[1][2]')["findings"][0]["code"] == "trailing-data"
