@@ -422,6 +422,29 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if failures else 0
 
 
+def ratios(rows: list[Row]) -> list[str]:
+    """The issue's target ratios, computed from this run's table (jsonm in Pyodide vs the peers)."""
+    main = {(r.extra.get("runner"), r.file.split("-")[0] + "." + r.file.rsplit(".", 1)[1]): r
+            for r in rows if r.extra.get("kind") is None and r.mb_per_s}
+    out = []
+    for f in FILES:
+        j = main.get(("jsonm-pyodide", f))
+        if not j:
+            continue
+        parts = [f"{peer_name} **{j.mb_per_s / p.mb_per_s:.2f}×**" for key, peer_name in
+                 (("ijson-pyodide", "ijson-python"), ("loads-pyodide", "json.loads"),
+                  ("streamparser-node", "@streamparser/json"), ("stream-json-node", "stream-json"))
+                 if (p := main.get((key, f)))]
+        out.append(f"- {f}: jsonm in Pyodide {fmt(j.mb_per_s)} MB/s = " + ", ".join(parts))
+    d, n = main.get(("jsonm-pyodide", "twitter.json")), main.get(("jsonm-pyodide", "twitter.ndjson"))
+    if d and n and d.extra.get("records") and n.extra.get("records"):
+        rd, rn = d.extra["records"] / d.extra["seconds"], n.extra["records"] / n.extra["seconds"]
+        out.append(f"- NDJSON vs document (same statuses; NDJSON is compact, {n.extra['records'] / n.extra['bytes'] * d.extra['bytes'] / d.extra['records']:.2f}× "
+                   f"the records per byte): {n.mb_per_s / d.mb_per_s:.2f}× the MB/s, {rn / rd:.2f}× the records/s "
+                   f"({rn:,.0f} vs {rd:,.0f} records/s)")
+    return out
+
+
 def render(meta: dict, rows: list[Row], files: list[str], notes: dict[str, list[str]]) -> str:
     head = (f"Measured {meta['date']} on {meta['nproc']} × {meta['cpu']}, {meta['mem_gb']} GB; CPython "
             f"{meta['python']}, Pyodide 314 under Node {meta['node']}, jsonm_core {meta['jsonm_core']} "
@@ -431,6 +454,8 @@ def render(meta: dict, rows: list[Row], files: list[str], notes: dict[str, list[
             + ("generated from `../shared/corpus`." if meta["corpus"] == "corpus"
                else "**generated in code (no `../shared/corpus` on this machine)**."))
     out = [head, "", table_md(rows, files)]
+    if r := ratios(rows):
+        out += ["", "**Ratios (same run)**", "", *r]
     for title, lines in notes.items():
         out += ["", f"**{title}**", "", *lines]
     return "\n".join(out) + "\n"
