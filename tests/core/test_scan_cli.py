@@ -132,3 +132,20 @@ def test_parse_size():
     assert [parse_size(x) for x in ("4096", "64K", "4M", "1GiB", "2kb")] == [4096, 65536, 4 << 20, 1 << 30, 2048]
     with pytest.raises(ValueError):
         parse_size("1.5M")
+
+
+def test_progress_bar_only_on_a_tty():
+    from jsonm_core.scan_cli import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        p = Progress(2_000_000, 0, stream)
+        p.update(1_000_000, final=True)
+        p.close(2_000_000)
+    assert pipe.getvalue() == ""
+    out = tty.getvalue()
+    assert "50.0%" in out and "100.0%" in out and "MB/s" in out and "ETA" in out and out.endswith("\n")
