@@ -58,15 +58,21 @@ class Node:
     """Statistics of one path; ``kids`` maps object keys, ``item`` is the ``[*]`` child.
     Minima/maxima start at sentinels (no None checks on the hot path)."""
 
-    __slots__ = ("path", "kids", "item", "count", "n_obj", "n_arr", "n_str", "n_int", "n_float",
+    __slots__ = ("path", "kids", "item", "n_obj", "n_arr", "n_str", "n_int", "n_float",
                  "n_bool", "n_null", "nmin", "nmax", "isum", "fsum", "nnum", "smin", "smax", "ssum",
                  "kmv", "kmv_max", "ex", "ks", "ks_max", "kso", "depth")
+
+    @property
+    def count(self) -> int:
+        """Values seen at this path (the sum of the type counts: one less store per value)."""
+        return (self.n_obj + self.n_arr + self.n_str + self.n_int + self.n_float + self.n_bool
+                + self.n_null)
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.kids: dict = {}
         self.item = None
-        self.count = self.n_obj = self.n_arr = self.n_str = self.n_int = 0
+        self.n_obj = self.n_arr = self.n_str = self.n_int = 0
         self.n_float = self.n_bool = self.n_null = 0
         self.nmin, self.nmax = _INF, -_INF
         self.isum = self.fsum = self.nnum = 0
@@ -152,7 +158,6 @@ class Profiler:
 
     def string_done(self, node: Node, length: int, h: int, prefix: str) -> None:
         """A string value of ``length`` characters, hash ``h``; ``prefix`` >= EXAMPLE_CHARS+1 chars."""
-        node.count += 1
         node.n_str += 1
         node.ssum += length
         if length < node.smin:
@@ -169,7 +174,6 @@ class Profiler:
         self.string_done(node, len(s), crc32(s.encode("utf-8", "surrogatepass")), s[:EXAMPLE_CHARS + 1])
 
     def scalar_int(self, node: Node, v: int) -> None:
-        node.count += 1
         node.n_int += 1
         node.nnum += 1
         node.isum += v
@@ -185,7 +189,6 @@ class Profiler:
                 self._example(node, v)
 
     def scalar_float(self, node: Node, v: float) -> None:
-        node.count += 1
         node.n_float += 1
         h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
         new = h not in node.kmv
@@ -204,11 +207,9 @@ class Profiler:
 
     def scalar_huge_int(self, node: Node, prefix: str) -> None:
         """An integer too long to convert: counted, no numeric stats."""
-        node.count += 1
         node.n_int += 1
 
     def scalar_bool(self, node: Node, v: bool) -> None:
-        node.count += 1
         node.n_bool += 1
         h = _TRUE_H if v else _FALSE_H
         if h not in node.kmv:
@@ -218,7 +219,6 @@ class Profiler:
                 self._example(node, v)
 
     def scalar_null(self, node: Node) -> None:
-        node.count += 1
         node.n_null += 1
         if _NULL_H not in node.kmv:
             if _NULL_H < node.kmv_max:
@@ -228,7 +228,6 @@ class Profiler:
 
     # ---- containers -------------------------------------------------------------------------
     def open_container(self, node: Node, is_obj: bool) -> None:
-        node.count += 1
         if is_obj:
             node.n_obj += 1
         else:
@@ -278,7 +277,6 @@ class Profiler:
         return 0
 
     def _walk_dict(self, node: Node, d: dict, big: list) -> int:
-        node.count += 1
         node.n_obj += 1
         h = 0
         kids = node.kids
@@ -289,7 +287,6 @@ class Profiler:
             tx = type(x)
             if tx is str:
                 n = len(x)
-                c.count += 1
                 c.n_str += 1
                 c.ssum += n
                 if n < c.smin:
@@ -304,18 +301,15 @@ class Profiler:
                         self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
             elif x is None:
                 if _NULL_H in c.kmv:
-                    c.count += 1
                     c.n_null += 1
                 else:
                     self.scalar_null(c)
             elif tx is bool:
                 if (_TRUE_H if x else _FALSE_H) in c.kmv:
-                    c.count += 1
                     c.n_bool += 1
                 else:
                     self.scalar_bool(c, x)
             elif tx is int:
-                c.count += 1
                 c.n_int += 1
                 c.nnum += 1
                 c.isum += x
@@ -355,7 +349,6 @@ class Profiler:
         return h
 
     def _walk_list(self, node: Node, v: list, big: list) -> int:
-        node.count += 1
         node.n_arr += 1
         h = 0
         if v:
@@ -366,7 +359,6 @@ class Profiler:
                 tx = type(x)
                 if tx is str:
                     n = len(x)
-                    c.count += 1
                     c.n_str += 1
                     c.ssum += n
                     if n < c.smin:
@@ -449,7 +441,6 @@ def distinct_estimate(kmv) -> int:
 def node_from_report(path: str, r: dict) -> Node:
     """Rebuild a node's full statistics from its report entry (for checkpoints and merges)."""
     n = Node(path)
-    n.count = r["count"]
     t = r["types"]
     n.n_obj, n.n_arr, n.n_str = t.get("object", 0), t.get("array", 0), t.get("string", 0)
     n.n_int, n.n_float, n.n_bool, n.n_null = (t.get("integer", 0), t.get("float", 0),
@@ -472,7 +463,7 @@ def node_from_report(path: str, r: dict) -> Node:
 def merge_nodes(a: Node, b: Node) -> Node:
     """``a`` then ``b`` (document order) as if profiled in one pass."""
     m = Node(a.path)
-    for f in ("count", "n_obj", "n_arr", "n_str", "n_int", "n_float", "n_bool", "n_null",
+    for f in ("n_obj", "n_arr", "n_str", "n_int", "n_float", "n_bool", "n_null",
               "isum", "fsum", "nnum", "ssum"):
         setattr(m, f, getattr(a, f) + getattr(b, f))
     m.nmin = b.nmin if b.nmin < a.nmin else a.nmin          # ties keep the first (e.g. 0 vs -0.0)
