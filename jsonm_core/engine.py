@@ -1168,12 +1168,12 @@ class Engine:
     def _fast_record(self, obj, rec: str, j: int, nb: int) -> int:
         """Account one fast-parsed record at buffer index ``j`` of ``nb`` bytes; -1 to reject."""
         stack = self._stack
-        if "\\u" in rec and _has_lone(rec):
+        if ("\\ud" in rec or "\\uD" in rec) and _has_lone(rec):
             return -1
-        nbr = rec.count("[") + rec.count("{")
         limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
-        if nbr >= limit and _height(obj, limit) >= limit:
-            return -1
+        if len(rec) >= 2 * limit and rec.count("[") + rec.count("{") >= limit \
+                and _height(obj, limit) >= limit:
+            return -1                           # deep: depth limit and recursion are the exact path's
         node, path = self._value_node()
         start = self._base + j
         if not stack:
