@@ -306,7 +306,17 @@ def extra_pageload(runs: int, data: Path) -> tuple[list[Row], list[str]]:
 
 def extra_profile(paths: list[Path], chunk: int, top: int) -> tuple[list[Row], list[str]]:
     """cProfile of jsonm inside Pyodide (and CPython on the first file, for contrast)."""
-    notes, rows = [], []
+    notes, rows = ["Sections inside Pyodide, whole file, best of 2 in one process (every step includes reading the file; shares are of the full engine's time):", "",
+                   "| file | read | + UTF-8 decode | json.loads (C parser floor) | engine, profile off | engine, full profile |",
+                   "|---|---:|---:|---:|---:|---:|"], []
+    for path in paths:
+        res, _ = pyodide_job({"job": "sections", "file": str(path), "chunk": chunk})
+        sec = res["sections"]
+        rows.append(Row("jsonm sections", "pyodide", path.name, res["mb_per_s"], None, {"kind": "profile", "sections": sec}))
+        full = sec["engine, full profile"]["seconds"]
+        notes.append(f"| {path.name} | " + " | ".join(
+            f"{v['seconds']:.3f} s ({100 * v['seconds'] / full:.0f}%)" for v in sec.values()) + " |")
+    notes.append("")
     runs = [("pyodide", pyodide_job, p) for p in paths] + [("cpython", cpython_job, paths[0])]
     for key, runner, path in runs:
         res, _ = runner({"job": "profile", "file": str(path), "chunk": chunk, "top": top})
@@ -359,12 +369,12 @@ def main(argv: list[str] | None = None) -> int:
     meta.update(size=size, chunk=ns.chunk)
     origin = meta["corpus"]
     log(f"inputs from {'../shared/corpus' if origin == 'corpus' else 'GENERATED data (no ../shared/corpus here)'}")
-    paths = {f: inputs.ensure(f, size) for f in files}
+    paths = {f: inputs.ensure(f, size) for f in files} if runners else {}
     rows: list[Row] = []
     notes: dict[str, list[str]] = {}
     failures = 0
     t_start = time.perf_counter()
-    for f in files:
+    for f in paths:
         for key in runners:
             log(f"{key} on {paths[f].name}")
             try:
@@ -435,7 +445,8 @@ def ratios(rows: list[Row]) -> list[str]:
                  (("ijson-pyodide", "ijson-python"), ("loads-pyodide", "json.loads"),
                   ("streamparser-node", "@streamparser/json"), ("stream-json-node", "stream-json"))
                  if (p := main.get((key, f)))]
-        out.append(f"- {f}: jsonm in Pyodide {fmt(j.mb_per_s)} MB/s = " + ", ".join(parts))
+        if parts:
+            out.append(f"- {f}: jsonm in Pyodide {fmt(j.mb_per_s)} MB/s = " + ", ".join(parts))
     d, n = main.get(("jsonm-pyodide", "twitter.json")), main.get(("jsonm-pyodide", "twitter.ndjson"))
     if d and n and d.extra.get("records") and n.extra.get("records"):
         rd, rn = d.extra["records"] / d.extra["seconds"], n.extra["records"] / n.extra["seconds"]

@@ -139,6 +139,41 @@ def run_gzip_ab(job: dict) -> dict:
     return {**best, "bytes": best["raw"]["bytes"], "seconds": best["raw"]["seconds"], "mb_per_s": best["raw"]["mb_per_s"]}
 
 
+def run_sections(job: dict) -> dict:
+    """Where jsonm's time goes, by subtraction, in one process (best of ``repeat``): reading the
+    file, UTF-8 decoding, the C json parser alone, the engine with profiling off (tokenising,
+    records, findings), and the full engine (the per-path profile on top)."""
+    from jsonm_core.engine import Engine
+
+    path, chunk = job["file"], job.get("chunk", MB)
+    ndjson = path.endswith(".ndjson")
+
+    def decode():
+        t0 = time.perf_counter()
+        for d in _chunks(path, chunk):
+            d.decode("utf-8", "replace")
+        return time.perf_counter() - t0
+
+    def engine(profile: bool):
+        def go():
+            t0 = time.perf_counter()
+            e = Engine(profile=profile) if not profile else Engine()
+            for d in _chunks(path, chunk):
+                e.feed(d)
+            e.finish()
+            return time.perf_counter() - t0
+        return go
+
+    steps = {"read": lambda: run_read(job)["seconds"], "read+decode": decode,
+             "read+json.loads": lambda: run_loads({"file": path})["seconds"],
+             "engine, profile off": engine(False), "engine, full profile": engine(True)}
+    size = _size(path)
+    best = {name: min(fn() for _ in range(job.get("repeat", 2))) for name, fn in steps.items()}
+    return {"bytes": size, "seconds": best["engine, full profile"],
+            "mb_per_s": size / MB / best["engine, full profile"], "ndjson": ndjson,
+            "sections": {k: {"seconds": v, "mb_per_s": size / MB / v} for k, v in best.items()}}
+
+
 def run_profile(job: dict) -> dict:
     """cProfile of jsonm over the file: functions by own time, to find the engine's hot spots."""
     import cProfile
@@ -161,7 +196,8 @@ def run_profile(job: dict) -> dict:
 
 
 JOBS = {"jsonm": run_jsonm, "ijson": run_ijson, "loads": run_loads, "read": run_read,
-        "gunzip": run_gunzip, "profile": run_profile, "gzip_ab": run_gzip_ab}
+        "gunzip": run_gunzip, "profile": run_profile, "gzip_ab": run_gzip_ab,
+        "sections": run_sections}
 
 
 def _size(path: str) -> int:
