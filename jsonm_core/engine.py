@@ -327,7 +327,7 @@ class Engine:
         buf = self._buf
         if not self._bom_checked:
             r = self._check_bom(j)
-            if r < 0:
+            if r < 0 or self._st != TOP:         # more input needed, or not UTF-8 at all
                 return r
             j = r
         j = self._ws(j)
@@ -340,8 +340,6 @@ class Engine:
                 return r
             if self.format == "seq":
                 return j
-        if self.format == "json" and self._top_seen:
-            return self._h_top_after(j)
         return self._value_start(j, c)
 
     def _h_top_after(self, j: int) -> int:

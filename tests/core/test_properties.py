@@ -177,3 +177,18 @@ def test_merge_is_associative(data, doc):
         reps.append(eng.finish())
     a, b, c = reps
     assert without_run(merge(merge(a, b), c)) == without_run(merge(a, merge(b, c)))
+
+
+TOKENS = [b"[", b"]", b"{", b"}", b",", b":", b'"', b'"a"', b"1", b"-", b"0", b".", b"e", b"true", b"nul",
+          b"NaN", b"-Infinity", b"\\", b"\\u", b"\\ud800", b"\\udc00", b"\n", b" ", b"\x00", b"\xff",
+          b"\xe2\x82", b"\xef\xbb\xbf", b"\x1e", b"12345678901234567890", b"1e999"]
+
+
+@SETTINGS
+@given(st.data(), st.lists(st.sampled_from(TOKENS), max_size=40), st.sampled_from(["auto", "json", "ndjson", "seq"]),
+       st.sampled_from([3, 1024]))
+def test_token_soup_is_split_invariant_in_every_format(data, toks, fmt, depth):
+    doc = b"".join(toks)
+    whole = run(doc, format=fmt, max_depth=depth)
+    assert run(doc, data.draw(cuts(doc)), format=fmt, max_depth=depth) == whole
+    assert run(doc, exact=True, format=fmt, max_depth=depth) == whole
