@@ -25,6 +25,7 @@ _MIX = 0x9E3779B97F4A7C15
 _M64 = (1 << 64) - 1
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _TRUE_H, _FALSE_H, _NULL_H = 0x5F1A3C07, 0x2B6D9E41, 0x7C3E0A95
+_NUM_SALT = 0x5BD1E995          # numbers and strings hash apart (crc32("") == mix(0) == 0)
 
 TYPE_NAMES = ("object", "array", "string", "integer", "float", "boolean", "null")
 
@@ -43,7 +44,7 @@ def _json_str(s: str) -> str:
 
 def num_hash(v) -> int:
     """Deterministic 32-bit hash of a number (int and equal float hash alike)."""
-    return (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+    return ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
 
 
 def str_hash(s: str) -> int:
@@ -181,7 +182,7 @@ class Profiler:
             node.nmin = v
         if v > node.nmax:
             node.nmax = v
-        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+        h = ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
         if h not in node.kmv:
             if h < node.kmv_max:
                 self._kmv(node, h)
@@ -190,7 +191,7 @@ class Profiler:
 
     def scalar_float(self, node: Node, v: float) -> None:
         node.n_float += 1
-        h = (((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+        h = ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
         new = h not in node.kmv
         if v - v == 0:                       # finite: exact scaled sum
             node.nnum += 1
@@ -317,7 +318,7 @@ class Profiler:
                     c.nmin = x
                 if x > c.nmax:
                     c.nmax = x
-                hh = (((hash(x) & _M64) * _MIX) >> 32) & 0xFFFFFFFF
+                hh = ((((hash(x) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
                 if hh not in c.kmv:
                     if hh < c.kmv_max:
                         self._kmv(c, hh)

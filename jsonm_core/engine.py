@@ -911,6 +911,8 @@ class Engine:
     # -- recovery --
     def _error(self, code: str, j: int, msg: str, in_string: bool = False) -> int:
         """An error at buffer index ``j``: record the finding and resynchronise."""
+        if self._s is not None and self._s[7] is not None:
+            self._lone_high()                   # whatever follows, that high surrogate is unpaired
         self._finding(code, self._base + j, msg, self._err_path())
         self._s = None
         self._n = None
@@ -1037,6 +1039,8 @@ class Engine:
 
     def _truncated(self, j: int, msg: str) -> int:
         """EOF inside a value (only called when the input really ended)."""
+        if self._s is not None and self._s[7] is not None:
+            self._lone_high()
         self._finding("truncated", self._base + j, msg, self._err_path())
         self._s = None
         self._st = DEAD
