@@ -44,6 +44,10 @@ Y = {
  "y_ws_all": b' \t\r\n[ \t\r\n1 \t\r\n, \t\r\n{ \t\r\n"a" \t\r\n: \t\r\n2 \t\r\n} \t\r\n] \t\r\n',
  "y_number_1e309": b'[1e309]', "y_string_lone_high": b'["\\uD800"]', "y_string_lone_low": b'["\\uDC00"]',
  "y_string_reversed_pair": b'["\\uDC00\\uD800"]', "y_string_high_then_char": b'["\\uD800a"]',
+ "y_number_neg_zero_frac_exp": b'[-0.0e-0]', "y_number_exp_plus_zeros": b'[1E+00]', "y_number_zero_frac": b'[0.0]',
+ "y_object_nested_empty": b'{"a":{"b":{"c":[]}}}', "y_string_all_escapes_in_key": b'{"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041": 1}',
+ "y_ndjson_like_single_line": b'{"a": 1}\n', "y_scalar_with_ws": b' \t\r\n 1.5e3 \n', "y_array_of_literals": b'[true,false,null]',
+ "y_big_negative_exponent": b'[1e-400]', "y_string_raw_del_and_nbsp": b'["\x7f\xc2\xa0"]',
 }
 # name -> (doc, expected offset of the first error)
 N = {
@@ -126,6 +130,10 @@ N = {
  "n_string_lone_continuation": (b'["\x81"]', 2), "n_string_truncated_utf8": (b'["\xe2\x82"]', 2),
  "n_object_lone_continuation_byte_in_key_and_trailing_comma": (b'{"\xb9":"0",}', 2), "n_nan_top": (b'NaN', 0),
  "n_infinity_top": (b'-Infinity', 0), "n_number_0x": (b'0x', 1),
+ "n_number_leading_zero_frac": (b'[01.5]', 2), "n_object_extra_close": (b'{"a":1}}', 7), "n_string_short_u": (b'["\\u00"]', 2),
+ "n_object_key_number": (b'{"a":1, 2:3}', 8), "n_literal_caps_null": (b'[NULL]', 1), "n_number_plus_exp_only": (b'[e1]', 1),
+ "n_whitespace_only_tabs": (b'\t\t', 2), "n_nested_mismatch": (b'[{"a": [1}]]', 9), "n_number_double_minus": (b'[--1]', 2),
+ "n_string_raw_newline_in_key": (b'{"a\nb": 1}', 3), "n_true_suffix": (b'truex', 4), "n_missing_comma_objects": (b'[{} {}]', 4),
 }
 I = {
  "i_number_double_huge_neg_exp": b'[123.456e-789]', "i_number_huge_exp": b'[0.4e00669999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999999969999999006]',
