@@ -1190,7 +1190,12 @@ class Engine:
         else:
             h = _height(obj, 1 << 30)         # contexts carry the spine's heights
         if big:
-            self._fast_findings(rec, start, nb, path, big)
+            fs = self.findings
+            n = fs.by_code.get("number-precision", 0)
+            if n >= fs.per_code:                  # past K: only the count is reported
+                fs.by_code["number-precision"] = n + len(big)
+            else:
+                self._fast_findings(rec, start, nb, path, big)
         if stack:
             top = stack[-1]
             if h >= top[4]:
