@@ -225,6 +225,9 @@ def on_message(w, event):
         note("worker %d: %s" % (w.slot + 1, data["message"]), "error")
         if data.get("during") == "finalize":
             App.finalizing = False
+        if data.get("during") == "open":
+            status("Could not open the manifest: " + data["message"], "error")
+            el("load-btn").disabled = False
         if not w.ready:
             set_text("engine-version", "engine failed: " + data["message"])
     render_workers()
@@ -551,8 +554,12 @@ def on_report(text):
     App.running = False
     r = App.report
     totals = r.get("totals") or {}
-    status("Done: %d errors, %d warnings, %d info in %s." % (
-        totals.get("errors", 0), totals.get("warnings", 0), totals.get("info", 0), fmt_bytes(r.get("bytes", 0))), "ok")
+    secs = max(0.001, (window.performance.now() - App.started_at) / 1000) if App.started_at else 0
+    processed = App.job.total_bytes if App.job else 0
+    el("progress").setAttribute("data-elapsed", "%.2f" % secs)
+    status("Done: %d errors, %d warnings, %d info in %s — %.1f s, %.2f MB/s." % (
+        totals.get("errors", 0), totals.get("warnings", 0), totals.get("info", 0), fmt_bytes(r.get("bytes", 0)),
+        secs, (processed / bp.MB / secs) if secs else 0), "ok")
     el("report-card").hidden = False
     box = el("totals")
     box.replaceChildren()

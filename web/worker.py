@@ -156,6 +156,7 @@ async def open_manifest(data: dict) -> None:
     except mf.ManifestError as exc:
         post({"type": "manifest_error", "message": bp.redact(str(exc))})
         return
+    await purge_old_jobs()
     size = m.source["size"]
     part_size = max((p.size for p in m.parts), default=0)
     est = cost.estimate(size, chunk_size=max(1, part_size),
@@ -168,7 +169,7 @@ async def open_manifest(data: dict) -> None:
                                 "finished_at": None}, dict_converter=js.Object.fromEntries))
         finished_at = None
     else:
-        finished_at = job.finished_at
+        finished_at = job.finished_at if isinstance(job.finished_at, (int, float)) else None  # JS null
     prices = cost.PRICES
     post({"type": "manifest", "text": text, "job_id": m.job_id,
           "source": {"bucket": m.source["bucket"], "key": m.source["key"], "size": size},
@@ -184,6 +185,17 @@ async def open_manifest(data: dict) -> None:
                      "get_per_1000": prices["get_per_1000"]["STANDARD"],
                      "put_per_1000": prices["put_per_1000"]["STANDARD"]},
           "saved": saved, "finished_at": finished_at})
+
+
+async def purge_old_jobs() -> None:
+    """Completed jobs' checkpoints and part reports are purged 30 days after they finished."""
+    now = time.time()
+    for job in (await idb.listJobs()):
+        done_at = job.finished_at if isinstance(job.finished_at, (int, float)) else None
+        if bp.purge_due(done_at, now):
+            await idb.deleteJob(job.job_id)
+            post({"type": "note", "level": "info",
+                  "message": f"purged job {job.job_id[:12]} (finished more than 30 days ago)"})
 
 
 # ---------------------------------------------------------------------------- parts

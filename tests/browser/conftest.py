@@ -84,7 +84,7 @@ def s3_endpoint():
 
 @pytest.fixture(scope="session")
 def staged(s3_endpoint, site_url, tmp_path_factory):
-    """staged(name, data_or_size_mb, chunk_size) -> StagedJob, cached for the session."""
+    """staged(name, data_or_size_mb, chunk_size, gzip=True) -> StagedJob, cached for the session."""
     from page_jobs import stage_file
 
     from jsonm_core.cloud.demo import write_events
@@ -92,7 +92,7 @@ def staged(s3_endpoint, site_url, tmp_path_factory):
     cache: dict = {}
     workdir = tmp_path_factory.mktemp("jobs")
 
-    def make(name: str, data: bytes | float, chunk_size: int):
+    def make(name: str, data: bytes | float, chunk_size: int, gzip: bool = True):
         if name not in cache:
             path = workdir / f"{name}.ndjson"
             if isinstance(data, bytes):
@@ -100,7 +100,7 @@ def staged(s3_endpoint, site_url, tmp_path_factory):
             else:
                 write_events(path, int(data * (1 << 20)))
             cache[name] = stage_file(s3_endpoint, path, f"tests/{name}.ndjson", chunk_size=chunk_size,
-                                     page_origin=site_url.rstrip("/"))
+                                     page_origin=site_url.rstrip("/"), gzip_parts=gzip)
         return cache[name]
 
     return make

@@ -152,3 +152,43 @@ def download_report(page: Page) -> dict:
 
 def gunzip_if(data: bytes) -> bytes:
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def idb_parts(page: Page, job_id: str) -> list[dict]:
+    """The page's IndexedDB part records for a job (without checkpoint bytes)."""
+    return page.evaluate("""(jobId) => new Promise((resolve, reject) => {
+        const r = indexedDB.open("jsonm", 1);
+        r.onerror = () => reject(r.error);
+        r.onsuccess = () => {
+          const q = r.result.transaction("parts").objectStore("parts")
+            .getAll(IDBKeyRange.bound([jobId, 0], [jobId, Infinity]));
+          q.onsuccess = () => { r.result.close(); resolve(q.result.map(p => ({index: p.index, state: p.state,
+            position: p.position, checkpoint_bytes: p.checkpoint ? p.checkpoint.length : 0}))); };
+          q.onerror = () => reject(q.error);
+        };
+      })""", job_id)
+
+
+def wait_fraction(page: Page, at_least: float, timeout: float = 180.0) -> float:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        f = fraction(page)
+        if f >= at_least:
+            return f
+        page.wait_for_timeout(50)
+    raise AssertionError(f"progress never reached {at_least:.0%} (at {fraction(page):.1%})")
+
+
+def refresh_manifest(job: StagedJob) -> str:
+    """`jsonm manifest refresh`: new presigned URLs for the same job; returns the manifest URL."""
+    from jsonm_core.cloud import ops
+
+    url, obj = ops.refresh(job.s3, f"s3://{job.names.warm}/{job.manifest_key}", expires=6 * 3600)
+    job.manifest = obj
+    return url
+
+
+# S3's documented answer to a presigned GET past its expiry (the local endpoint does not enforce it).
+S3_EXPIRED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+              "<Message>Request has expired</Message><X-Amz-Expires>3600</X-Amz-Expires>"
+              "<RequestId>jsonm-test</RequestId></Error>")
