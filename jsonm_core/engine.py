@@ -12,6 +12,19 @@
 
 Which path a record takes never changes the report: both feed the same ``Profiler`` calls and the
 fast path only accepts records it can account for exactly.
+
+Errors make the enclosing record skipped from the error on: the engine resynchronises at the next
+line (NDJSON/seq) or at the next ',' / closer of the record level (JSON), counting skipped bytes
+and records.  Findings' excerpts never cross a record boundary, so splits, checkpoints and parts
+all produce byte-identical reports.
+
+Checkpoint state (``checkpoint.pack_checkpoint`` wraps it): ``position`` (resume offset),
+``options``, ``context`` (the scanner's context format: format, shape, state, spine stack with
+keys and heights, line/column), ``records``/``streams``/``skipped_*``, ``paths`` (each path's
+report entry including its exact ``sketch`` state), ``paths_overflow``, ``findings`` (kept list +
+counts), ``last_boundary``/``prev_boundary`` and ``tail`` (up to 32 bytes before ``position``, for
+excerpts), ``start``/``end``/``last`` of the part, ``finished``.  Its size is bounded by P paths
+and K findings per code, not by the input.
 """
 
 from __future__ import annotations
