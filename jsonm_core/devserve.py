@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     manifest_url = prepare_demo(s3.endpoint_url, args.workdir, page_origin=web.url.rstrip("/"))
     from urllib.parse import quote
 
-    print(f"\nOpen {web.url}?manifest={quote(manifest_url, safe='')}\n", flush=True)
+    # autostart=1: the page starts (or resumes) the job as soon as its manifest is validated.
+    print(f"\nOpen {web.url}?manifest={quote(manifest_url, safe='')}&autostart=1\n", flush=True)
     print("Ctrl-C stops the servers.", flush=True)
     try:
         threading.Event().wait()
