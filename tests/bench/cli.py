@@ -227,6 +227,7 @@ def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
     log(f"workers: {path.name} split at {[p['start'] for p in parts]}")
     one, rss1 = workers_run(path, [None])
     two, rss2 = workers_run(path, parts)
+    load = os.getloadavg()[0]
     identical = None
     try:
         from jsonm_core.report import merge
@@ -236,15 +237,19 @@ def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
     except Exception as exc:  # the comparison is reported, never fatal to the benchmark
         identical = f"merge failed: {exc}"
     rows = [Row("jsonm, 1 worker", "node-worker+pyodide", path.name, one["mb_per_s"], rss1,
-                {"kind": "workers", "workers": 1, "seconds": round(one["wall_seconds"], 3), "peak_kind": "RSS"}),
+                {"kind": "workers", "workers": 1, "seconds": round(one["wall_seconds"], 3), "peak_kind": "RSS",
+                 "cpu_seconds": round(one["cpu_seconds"], 3)}),
             Row("jsonm, 2 workers", "node-worker+pyodide", path.name, two["mb_per_s"], rss2,
                 {"kind": "workers", "workers": 2, "seconds": round(two["wall_seconds"], 3), "peak_kind": "RSS",
+                 "cpu_seconds": round(two["cpu_seconds"], 3), "loadavg": round(load, 2),
                  "merged_report_identical": identical,
                  "part_seconds": [round(r["seconds"], 3) for r in two["results"]]})]
     note = (f"- {path.name}: 1 worker {fmt(one['mb_per_s'])} MB/s, 2 workers {fmt(two['mb_per_s'])} MB/s: "
             f"**×{two['mb_per_s'] / one['mb_per_s']:.2f}** (parts took "
-            f"{', '.join(fmt(r['seconds'], 2) for r in two['results'])} s); merged report identical to "
-            f"one worker's: {identical}")
+            f"{', '.join(fmt(r['seconds'], 2) for r in two['results'])} s); CPU in the processing window "
+            f"{one['cpu_seconds']:.2f} s vs {two['cpu_seconds']:.2f} s (×{two['cpu_seconds'] / one['cpu_seconds']:.2f}: "
+            f"the work itself does not grow); load average {load:.1f} on {os.cpu_count()} cores; merged report identical "
+            f"to one worker's: {identical}")
     return rows, [note]
 
 

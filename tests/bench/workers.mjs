@@ -24,16 +24,19 @@ if (isMainThread) {
   });
   const boots = await Promise.all(workers.map(next));
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();   // process-wide: every worker thread, processing window only
   const results = await Promise.all(workers.map((w, i) => {
     const done = next(w);
     w.postMessage({ job: "jsonm", file, part: parts[i], return_report: true });
     return done;
   }));
   const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const bytes = results.reduce((n, r) => n + r.bytes, 0);
   for (const w of workers) await w.terminate();
   console.log("BENCH " + JSON.stringify({
     workers: parts.length, wall_seconds: wall, bytes, mb_per_s: bytes / 1048576 / wall,
+    cpu_seconds: (cpu.user + cpu.system) / 1e6,
     boot_seconds: boots.map((b) => b.boot_seconds),
     results: results.map(({ report, ...r }) => r),
     reports: results.map((r) => r.report),
