@@ -350,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=1, help="runs per table cell; the best is kept")
     p.add_argument("--pageload-runs", type=int, default=3)
     p.add_argument("--json", action="store_true", help="one JSON object per line on stdout")
+    p.add_argument("--out", type=Path, default=BENCH_BUILD / "latest",
+                   help="save the run as OUT.md and OUT.json (default build/bench/latest)")
     return p
 
 
@@ -427,13 +429,13 @@ def main(argv: list[str] | None = None) -> int:
 
     meta["seconds"] = round(time.perf_counter() - t_start, 1)
     md = render(meta, rows, files, notes)
-    BENCH_BUILD.mkdir(parents=True, exist_ok=True)
-    (BENCH_BUILD / "latest.md").write_text(md)
-    (BENCH_BUILD / "latest.json").write_text(json.dumps({"meta": meta, "rows": [r.as_json() for r in rows],
-                                                         "notes": notes}, indent=1))
+    ns.out.parent.mkdir(parents=True, exist_ok=True)
+    ns.out.with_suffix(".md").write_text(md)
+    ns.out.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": [r.as_json() for r in rows],
+                                                       "notes": notes}, indent=1))
     if not ns.json:
         print(md)
-    log(f"saved build/bench/latest.md and latest.json ({meta['seconds']} s)")
+    log(f"saved {ns.out}.md and .json ({meta['seconds']} s)")
     return 1 if failures else 0
 
 

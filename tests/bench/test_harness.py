@@ -28,11 +28,12 @@ FILES = ["twitter.json", "twitter.ndjson"]
 
 
 @pytest.fixture(scope="module")
-def bench_rows() -> list[dict]:
+def bench_rows(tmp_path_factory) -> list[dict]:
     if not (ROOT / "build" / "web" / "vendor" / "pyodide" / "pyodide-lock.json").exists():
         pytest.fail("build/web is missing: run `python3 build.py build` (build.py test does it)")
     proc = subprocess.run(
         [sys.executable, "-m", "tests.bench", "--json", "--size", "2MB", "--extras", "none",
+         "--out", str(tmp_path_factory.mktemp("bench") / "smoke"),
          "--runners", ",".join(RUNNERS), "--files", ",".join(FILES)],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
