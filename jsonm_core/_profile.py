@@ -23,9 +23,12 @@ MAX_KEYSETS = 16
 HASH_SPACE = 1 << 32
 _MIX = 0x9E3779B97F4A7C15
 _M64 = (1 << 64) - 1
+_P64 = 0xFFFFFFFFFFFFFFC5       # largest 64-bit prime: ints hash by residue (no 2**64-aliasing)
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _TRUE_H, _FALSE_H, _NULL_H = 0x5F1A3C07, 0x2B6D9E41, 0x7C3E0A95
 _NUM_SALT = 0x5BD1E995          # numbers and strings hash apart (crc32("") == mix(0) == 0)
+_NONFINITE_H = {float("inf"): 0x1F3D5B79, float("-inf"): 0x2E4C6A88}
+_NAN_H = 0x3A5C7E91
 
 TYPE_NAMES = ("object", "array", "string", "integer", "float", "boolean", "null")
 
@@ -43,8 +46,17 @@ def _json_str(s: str) -> str:
 
 
 def num_hash(v) -> int:
-    """Deterministic 32-bit hash of a number (int and equal float hash alike)."""
-    return ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+    """Portable 32-bit hash of a number: the same on 64-bit CPython and wasm32 Pyodide (whose
+    built-in ``hash`` differs), and alike for an int and the equal float (1 and 1.0)."""
+    if type(v) is float:
+        if v.is_integer():
+            v = int(v)
+        elif v - v != 0:
+            return _NONFINITE_H.get(v, _NAN_H)
+        else:
+            n, d = v.as_integer_ratio()
+            v = n * 0x9E3779B1 + d
+    return ((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
 
 
 def str_hash(s: str) -> int:
@@ -182,7 +194,7 @@ class Profiler:
             node.nmin = v
         if v > node.nmax:
             node.nmax = v
-        h = ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+        h = ((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
         if h not in node.kmv:
             if h < node.kmv_max:
                 self._kmv(node, h)
@@ -191,7 +203,7 @@ class Profiler:
 
     def scalar_float(self, node: Node, v: float) -> None:
         node.n_float += 1
-        h = ((((hash(v) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+        h = num_hash(v)
         new = h not in node.kmv
         if v - v == 0:                       # finite: exact scaled sum
             node.nnum += 1
@@ -318,7 +330,7 @@ class Profiler:
                     c.nmin = x
                 if x > c.nmax:
                     c.nmax = x
-                hh = ((((hash(x) & _M64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+                hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
                 if hh not in c.kmv:
                     if hh < c.kmv_max:
                         self._kmv(c, hh)

@@ -115,3 +115,13 @@ def test_checkpoint_size_does_not_grow_with_the_input():
     big, _ = blob_after(records(50_000))
     assert len(big) < 2 * len(small) + 4096
     assert len(big) < 64 << 10
+
+
+def test_sketch_hashes_are_portable_across_runtimes():
+    """Pinned values: the built-in hash() differs on wasm32 Pyodide, these must not (checkpoints
+    and part reports move between CPython staging and browser workers)."""
+    from jsonm_core._profile import num_hash, str_hash
+    assert [num_hash(v) for v in (0, 1, -1, 2 ** 70, 0.5, 1e300, float("inf"))] == \
+        [1540483477, 3320221740, 2972619027, 3918698880, 661451494, 3805988259, 524114809]
+    assert num_hash(1.0) == num_hash(1) and num_hash(-0.0) == num_hash(0)
+    assert str_hash("é☃") == 1069278687
