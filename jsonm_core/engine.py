@@ -230,7 +230,7 @@ class Engine:
         self._lc, self._line, self._line_start = start, 1, start
         # checkpoints
         self._snap = None
-        self._snap_pos = -1
+        self._snap_pos = start
         self._last_ckpt = start
         self.checkpoint_due = False
         self._stop_at = None
@@ -298,8 +298,14 @@ class Engine:
             snap = self._snapshot(self._base + self._i)
         elif self._snap is not None:
             snap = self._snap
-        else:
-            raise CheckpointError("no record boundary reached yet: nothing to checkpoint")
+        else:                                   # still inside the first record: the initial state
+            o = self.options
+            fresh = Engine(format=o["format"], buffer_size=o["buffer_size"],
+                           checkpoint_every=o["checkpoint_every"], max_depth=o["max_depth"],
+                           source=self.source, part=self.part,
+                           max_findings_per_code=o["max_findings_per_code"], max_paths=o["max_paths"],
+                           profile=self.profile_on)
+            snap = fresh._snapshot(fresh._base + fresh._i)
         self.checkpoint_due = False
         self._last_ckpt = snap["position"]
         self.resume_offset = snap["position"]
@@ -467,6 +473,10 @@ class Engine:
                 r = self._fast(j)
                 if r != -2:
                     return r
+            if self._base + j - self._snap_pos >= self.cap and not self._pending:
+                # the exact path may stream a long record: keep a resume point before it
+                self._snap = self._snapshot(self._base + j)
+                self._snap_pos = self._base + j
             self._rec = len(self._stack)
             self._rec_start = self._base + j
             self._rec_path_s = self._value_node()[1]
@@ -916,6 +926,7 @@ class Engine:
         if end - self._last_ckpt >= self.checkpoint_every or (
                 self._stop_at is not None and end >= self._stop_at):
             self._snap = self._snapshot(end)
+            self._snap_pos = end
             self.checkpoint_due = True
             self._last_ckpt = end
             if self._stop_at is not None and end >= self._stop_at:

@@ -125,3 +125,18 @@ def test_sketch_hashes_are_portable_across_runtimes():
         [1540483477, 3320221740, 2972619027, 3918698880, 661451494, 3805988259, 524114809]
     assert num_hash(1.0) == num_hash(1) and num_hash(-0.0) == num_hash(0)
     assert str_hash("é☃") == 1069278687
+
+
+def test_checkpoint_inside_a_record_larger_than_the_buffer_falls_back_to_the_last_boundary():
+    data = b'[{"a": "' + b"x" * 5000 + b'"}, 2, {"b": "' + b"y" * 5000 + b'"}]'
+    full = Engine(buffer_size=1024)
+    full.feed(data)
+    want = without_run(full.finish())
+    for cut, expect in ((3000, 0), (8000, data.index(b'{"b"'))):
+        e = Engine(buffer_size=1024)
+        e.feed(data[:cut])
+        blob = e.checkpoint()
+        assert e.resume_offset == expect      # the start of the long record being streamed
+        r = Engine.resume(blob)
+        r.feed(data[r.resume_offset:])
+        assert without_run(r.finish()) == want
