@@ -417,10 +417,11 @@ class Engine:
         if buf[j] == 0x1E:                   # RFC 7464 record separator: JSON text sequence
             self.format = "seq"
             return j
-        nl = buf.find(b"\n", j)
+        limit = j + self.cap                    # decide on the first buffer_size bytes only
+        nl = buf.find(b"\n", j, limit)
         fmt = None
         if nl < 0:
-            if self._eof or len(buf) - j >= self.cap:
+            if self._eof or len(buf) >= limit:
                 fmt = "json"
         else:
             line = bytes(buf[j:nl]).strip()
@@ -436,10 +437,10 @@ class Engine:
             if not candidate:
                 fmt = "json"
             else:
-                k = _WS.match(buf, nl).end()
-                if k < len(buf):
+                k = _WS.match(buf, nl, limit).end()
+                if k < min(len(buf), limit):
                     fmt = "ndjson" if buf[k] in _AUTO_START else "json"
-                elif self._eof or len(buf) - j >= self.cap:
+                elif self._eof or k >= limit:
                     fmt = "json"
         if fmt is None:
             return self._need(j)
@@ -545,10 +546,10 @@ class Engine:
     def _number(self, j: int) -> int:
         buf = self._buf
         e = _NUM_RUN.match(buf, j).end()
-        if e >= len(buf) and not self._eof:
-            if e - j < self.cap:
-                return self._need(j)
+        if e - j >= self.cap:                   # by length, not by how much is buffered
             return self._number_stream(j)
+        if e >= len(buf) and not self._eof:
+            return self._need(j)
         text = bytes(buf[j:e])
         bad, s = _num_check(text)
         if bad < len(text) or s not in _NUM_ACCEPT:

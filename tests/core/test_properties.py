@@ -201,3 +201,13 @@ def test_merge_regressions():
         for b in bs:
             merged, whole = parts_report(doc, [b])
             assert merged == whole, (doc, b.offset)
+
+
+@settings(max_examples=N, deadline=None)
+@given(st.data(), st.integers(1000, 1100), st.sampled_from(["num", "line"]))
+def test_decisions_near_the_buffer_size_do_not_depend_on_feeding(data, size, kind):
+    # a number token about as long as the buffer; an NDJSON first line about as long as it
+    doc = b"[" + b"7" * size + b"]" if kind == "num" else \
+        b'{"s": "' + b"x" * size + b'"}\n{"s": "y"}\n'
+    whole = run(doc, buffer_size=1024)
+    assert run(doc, data.draw(st.lists(st.integers(0, len(doc)), max_size=12)), buffer_size=1024) == whole
