@@ -115,6 +115,15 @@ def page_url(site_url: str, manifest_url: str, *, workers: int = 2, **params: ob
     return f"{site_url}?manifest={quote(manifest_url, safe='')}&workers={workers}{extra}"
 
 
+def start_job(page: Page, site_url: str, job: StagedJob, *, workers: int = 2, **params: object) -> str:
+    """Open the page on the job's manifest, wait for validation, press Start; returns the page URL."""
+    url = page_url(site_url, job.manifest_url, workers=workers, **params)
+    page.goto(url)
+    wait_loaded(page)
+    page.get_by_test_id("start").click()
+    return url
+
+
 def wait_loaded(page: Page, timeout: float = 120_000) -> str:
     """Until the page has validated the manifest (fresh job, resumable job, or finished job)."""
     return _wait_any(page, ("Manifest valid", "Unfinished job found", "already complete"), timeout)

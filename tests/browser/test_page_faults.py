@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from page_jobs import (S3_EXPIRED, assert_same_report, download_report, expected_report, page_url,
-                       refresh_manifest, wait_done, wait_fraction, wait_loaded)
+from page_jobs import (S3_EXPIRED, assert_same_report, download_report, expected_report, refresh_manifest,
+                       start_job, wait_done, wait_fraction)
 from playwright.sync_api import expect
 
 KB = 1 << 10
@@ -31,9 +31,7 @@ def test_five_percent_of_range_requests_fail_report_is_identical(guarded_page, s
             route.fallback()
 
     page.context.route("**/warm-chunks/**", flaky)
-    page.goto(page_url(site_url, job.manifest_url, workers=2))
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    start_job(page, site_url, job, workers=2)
     wait_done(page)
     assert seen["failed"], "the fault injection never fired"
     assert_same_report(download_report(page), expected_report(job.path))
@@ -57,9 +55,7 @@ def test_expired_url_pauses_then_a_refreshed_manifest_continues(guarded_page, si
     page.context.route("**/warm-chunks/**", s3_expiry)
     page.on("requestfinished", lambda r: (i := job.part_of(r.url)) is not None and r.response().status == 200
             and ok_parts.__setitem__(i, ok_parts.get(i, 0) + 1))
-    page.goto(page_url(site_url, job.manifest_url, workers=2))
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    start_job(page, site_url, job, workers=2)
     wait_fraction(page, 0.2)
     expired["on"] = True
     expect(page.get_by_test_id("status")).to_contain_text("manifest expired", ignore_case=True, timeout=60_000)
@@ -95,9 +91,7 @@ def test_corrupted_part_fails_its_sha256_and_can_be_retried_from_the_ui(guarded_
             route.fallback()
 
     page.context.route("**/warm-chunks/**", flip)
-    page.goto(page_url(site_url, job.manifest_url, workers=2))
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    start_job(page, site_url, job, workers=2)
     failed = page.get_by_test_id("failed-parts")
     expect(failed).to_contain_text(f"Part {victim} failed: sha256 mismatch for part {victim}", timeout=180_000)
     expect(page.get_by_test_id("status")).to_contain_text("1 part(s) failed", timeout=180_000)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from page_jobs import assert_same_report, download_report, expected_report, page_url, wait_done, wait_loaded
+from page_jobs import assert_same_report, download_report, expected_report, start_job, wait_done
 from playwright.sync_api import expect
 
 KB = 1 << 10
@@ -30,9 +30,7 @@ def test_html_and_script_payloads_in_the_data_are_shown_as_text(guarded_page, si
     page = guarded_page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(page_url(site_url, job.manifest_url, workers=1))
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    start_job(page, site_url, job, workers=1)
     wait_done(page)
     report = download_report(page)
     assert_same_report(report, expected_report(job.path))
