@@ -82,7 +82,7 @@ def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
     note = (f"- {path.name}: 1 worker {fmt(one['mb_per_s'])} MB/s, 2 workers {fmt(two['mb_per_s'])} MB/s: "
             f"**×{two['mb_per_s'] / one['mb_per_s']:.2f}** (parts took "
             f"{', '.join(fmt(r['seconds'], 2) for r in two['results'])} s); CPU in the processing window "
-            f"{one['cpu_seconds']:.2f} s vs {two['cpu_seconds']:.2f} s (×{two["cpu_seconds"] / one["cpu_seconds"]:.2f}"
+            f"{one['cpu_seconds']:.2f} s vs {two['cpu_seconds']:.2f} s (×{two['cpu_seconds'] / one['cpu_seconds']:.2f}"
             f"); load average {load:.1f} on {os.cpu_count()} cores; merged report identical "
             f"to one worker's: {identical}")
     return rows, [note]
