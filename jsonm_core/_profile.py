@@ -429,7 +429,11 @@ def node_report(n: Node) -> dict:
     r: dict = {"count": n.count, "types": types}
     if n.nnum:
         total = (n.isum << SCALE_BITS) + n.fsum
-        r["number"] = {"min": n.nmin, "max": n.nmax, "mean": total / (n.nnum << SCALE_BITS)}
+        try:
+            mean = total / (n.nnum << SCALE_BITS)
+        except OverflowError:                   # integers beyond the float range
+            mean = None
+        r["number"] = {"min": n.nmin, "max": n.nmax, "mean": mean}
     if n.n_str:
         r["string"] = {"min_len": n.smin, "max_len": n.smax, "mean_len": n.ssum / n.n_str}
     r["distinct"] = distinct_estimate(n.kmv)

@@ -1195,6 +1195,8 @@ class Engine:
     def _fast_record(self, obj, rec: str, j: int, nb: int) -> int:
         """Account one fast-parsed record at buffer index ``j`` of ``nb`` bytes; -1 to reject."""
         stack = self._stack
+        if nb > self.cap:                       # larger than the buffer: always the exact path
+            return -1
         if ("\\ud" in rec or "\\uD" in rec) and _has_lone(rec):
             return -1
         limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
