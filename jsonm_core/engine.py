@@ -1273,9 +1273,9 @@ class Engine:
         j = start - self._base
         data = bytes(self._buf[j:j + nb])
         line, col = self._line_col(start)
-        sub = Engine(format="ndjson", buffer_size=max(self.cap, nb + 1024), profile=False, exact=True,
+        sub = Engine(format="seq", buffer_size=max(self.cap, nb + 1024), profile=False, exact=True,
                      part={"start": start, "end": start + nb, "last": True,
-                           "context": {"format": "ndjson", "line": line, "column": col,
+                           "context": {"format": "seq", "line": line, "column": col,
                                        "root": path}})
         sub.feed(data)
         sub._eof = True

@@ -104,3 +104,11 @@ def test_report_profile_statistics():
     assert users["max_depth"] == 2
     assert r["paths"]["$"]["max_depth"] == 4
     assert r["paths"]["$.users[*].tags"]["types"] == {"array": 2}
+
+
+def test_float_overflow_inside_a_pretty_printed_record_is_localised_exactly():
+    data = b'[\n {\n  "a": [\n   1.5,\n   1e309\n  ]\n },\n 2\n]'
+    r = run(data)
+    assert [(f["code"], f["offset"], f["line"], f["path"]) for f in r["findings"]] == \
+        [("number-precision", data.index(b"1e309"), 5, "$[*].a[*]")]
+    assert r == run(data, exact=True) == bytewise(data)
