@@ -190,6 +190,8 @@ def on_message(w, event):
             App.job.finish(data["part"], data.get("records"))
         if data["part"] in w.assigned:
             w.assigned.remove(data["part"])
+        if not w.assigned:
+            w.state = "idle"
         schedule()
     elif kind == "part_failed":
         on_part_failed(w, data)
