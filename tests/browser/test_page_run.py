@@ -36,4 +36,10 @@ def test_full_run_two_workers_report_equals_cli_scan(guarded_page, site_url, sta
     html = page.content()
     assert "X-Amz-Signature=" not in json.dumps(report) or "X-Amz-Signature=REDACTED" in json.dumps(report)
     assert job.manifest["parts"][0]["url"].split("X-Amz-Signature=")[1][:16] not in html
+    # "Upload results": the report goes to the manifest's presigned PUT URL (the seed's processed/)
+    page.get_by_test_id("upload").click()
+    expect(page.get_by_test_id("upload-status")).to_contain_text("report uploaded", timeout=30_000)
+    target = job.manifest["results"]["report"]
+    stored = json.loads(job.s3.get_object(Bucket=target["bucket"], Key=target["key"])["Body"].read())
+    assert stored == report
     assert blocked_requests == []
