@@ -57,4 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main, so UsageError is the class the command modules raise.
+    from jsonm_core.cli import main as package_main
+
+    sys.exit(package_main())
