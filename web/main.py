@@ -353,7 +353,8 @@ def schedule():
             job.start(i)
             w.assigned.append(i)
             w.state = "streaming"
-            w.send({"type": "run", "part": i})
+            fresh = job.position[i] == job.parts[i][0]      # no saved progress: safe to prefetch
+            w.send({"type": "run", "part": i, "fresh": fresh})
     if job.complete and not App.finalizing and App.report_text is None:
         App.finalizing = True
         status("All parts done — merging the part reports …")

@@ -26,10 +26,10 @@ from jsonm_core import manifest as mf
 
 boot_ms = 0.0
 BUFFER = 4 << 20
-PIECE = 1 << 20
+PIECE = 256 << 10
 SNAPSHOT_EVERY = 1 << 20
 state = {"manifest": None, "pause": False, "cancel": False, "checkpoint_now": False,
-         "queue": [], "running": None, "prefetched": {}, "prefetch": True, "range": None, "config": {}}
+         "queue": [], "running": None, "prefetched": {}, "fresh": set(), "prefetch": True, "range": None, "config": {}}
 
 
 class Expired(Exception):
@@ -98,6 +98,8 @@ async def _guard(kind: str, data: dict) -> None:
             state["pause"] = False
             state["cancel"] = False
             state["queue"].append(int(data["part"]))
+            if data.get("fresh"):
+                state["fresh"].add(int(data["part"]))
             if state["running"] is None:
                 await run_queue()
         elif kind == "finalize":
@@ -234,8 +236,8 @@ def maybe_prefetch(part: mf.Part, fed: int) -> None:
     if not state["queue"] or state["pause"]:
         return
     nxt = state["queue"][0]
-    if nxt in state["prefetched"]:
-        return
+    if nxt in state["prefetched"] or nxt not in state["fresh"]:
+        return                            # a part with saved progress resumes with its own request
     in_flight = 1 + len(state["prefetched"])
     if bp.should_prefetch(fed - part.start, part.size, in_flight, prefetch_enabled=state["prefetch"],
                           queued=len(state["queue"])):
@@ -381,6 +383,25 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
             if headers.get("Range") and resp.status != 206:
                 raise PartFailure("error", f"part {part.index}: the server ignored the Range header")
             reader = resp.body.getReader()
+
+            async def after_piece(fed_now: int) -> None:
+                nonlocal last_post, fetched_unreported, requests_unreported
+                now = time.monotonic()
+                if now - last_post >= 0.25:
+                    last_post = now
+                    post(progress_msg(part, fed_now, engine, fetched_unreported, requests_unreported))
+                    fetched_unreported = requests_unreported = 0
+                    pressure(m, part)
+                maybe_prefetch(part, fed_now)
+                if state["pause"] or state["checkpoint_now"] or (engine.checkpoint_due and clock.due(fed_now)):
+                    await save_checkpoint(m, part, engine)
+                    clock.mark(fed_now)
+                    state["checkpoint_now"] = False
+                    if state["pause"]:
+                        await reader.cancel()
+                        post(progress_msg(part, fed_now, engine, fetched_unreported, requests_unreported))
+                        raise Paused()
+
             while True:
                 chunk = await reader.read()
                 if chunk.done:
@@ -392,29 +413,14 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
                     if hasher is not None:
                         hasher.update(data)
                         hashed_to += len(data)
-                    fed = await feed(engine, data, decoded_at, fed)
+                    fed = await feed(engine, data, decoded_at, fed, after_piece)
                     decoded_at += len(data)
-                now = time.monotonic()
-                if now - last_post >= 0.25:
-                    last_post = now
-                    post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
-                    fetched_unreported = requests_unreported = 0
-                    pressure(m, part)
-                maybe_prefetch(part, fed)
-                if state["pause"] or state["checkpoint_now"] or (engine.checkpoint_due and clock.due(fed)):
-                    await save_checkpoint(m, part, engine)
-                    clock.mark(fed)
-                    state["checkpoint_now"] = False
-                    if state["pause"]:
-                        await reader.cancel()
-                        post(progress_msg(part, fed, engine, fetched_unreported, requests_unreported))
-                        raise Paused()
             if decoder is not None:
                 data = decoder.flush()
                 if data:
                     hasher.update(data)
                     hashed_to += len(data)
-                    fed = await feed(engine, data, decoded_at, fed)
+                    fed = await feed(engine, data, decoded_at, fed, after_piece)
                     decoded_at += len(data)
             if decoded_at != part.end:
                 raise ConnectionError(f"short body: part {part.index} ended at byte {decoded_at}, "
@@ -446,8 +452,9 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
     post({"type": "part_done", "part": part.index, "records": int(engine.records), "cached": False})
 
 
-async def feed(engine, data: bytes, data_at: int, fed: int) -> int:
-    """Feed the part of `data` (starting at absolute data_at) beyond `fed`, in buffer-sized pieces."""
+async def feed(engine, data: bytes, data_at: int, fed: int, after_piece=None) -> int:
+    """Feed the part of `data` (starting at absolute data_at) beyond `fed`, in pieces <= PIECE;
+    after each piece `after_piece(fed)` may checkpoint, report progress or stop (pause)."""
     skip = fed - data_at
     if skip >= len(data):
         return fed
@@ -456,6 +463,8 @@ async def feed(engine, data: bytes, data_at: int, fed: int) -> int:
         piece = bytes(view[i:i + PIECE])
         engine.feed(piece)
         fed += len(piece)
+        if after_piece is not None:
+            await after_piece(fed)
     await asyncio.sleep(0)               # let pause/checkpoint messages in
     return fed
 

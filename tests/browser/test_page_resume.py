@@ -14,7 +14,7 @@ SNAPSHOT_KB = 64            # … of engine snapshots taken at record boundaries
 
 def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page, site_url, staged):
     # identity (not gzip) parts, so a part in progress can restart with a Range from its checkpoint
-    job = staged("plain6", 6.0, 768 * KB, gzip=False)
+    job = staged("plain12", 12.0, 2 * MB, gzip=False)     # ~6 parts: some done, two mid-way at 40 %
     page = guarded_page
     url = page_url(site_url, job.manifest_url, workers=2, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
     page.goto(url)
@@ -28,6 +28,7 @@ def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page
     done = {i for i, p in saved.items() if p["state"] == "done"}
     in_progress = {i: p["position"] for i, p in saved.items() if p["state"] == "progress"}
     assert done, "some parts finished before the reload"
+    assert any(pos > job.parts[i]["start"] for i, pos in in_progress.items()), "a part was caught mid-way"
     assert all(saved[i]["checkpoint_bytes"] > 0 for i in in_progress)
     assert fraction(page) > 0            # the page shows the saved progress before resuming
     restart_at = {p["index"]: in_progress.get(p["index"], p["start"]) for p in job.parts if p["index"] not in done}
@@ -47,6 +48,9 @@ def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page
     refetched = {i for i, _, _ in fetched}
     assert not refetched & done, f"parts done before the reload were fetched again: {refetched & done}"
     after = sum(n for _, n, _ in fetched)
+    print(f"\nreload at {shown:.1%} shown: {len(done)} parts done, {len(in_progress)} in progress; "
+          f"fetched after reload {after} B = remaining from checkpoints {remaining_saved} B; "
+          f"shown remaining {int(job.size * (1 - shown))} B of {job.size} B")
     assert after == remaining_saved               # exactly from each checkpoint to each part's end
     # … which is at most what was left when the tab went away plus one checkpoint interval per worker
     total = job.size
