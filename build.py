@@ -59,10 +59,12 @@ class BuildError(Exception):
 
 
 def log(msg: str) -> None:
-    print(f"[build] {msg}", flush=True)
+    # Build chatter goes to stderr: `build.py bench --json` keeps stdout machine-readable.
+    print(f"[build] {msg}", file=sys.stderr, flush=True)
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("stdout", sys.stderr)
     try:
         return subprocess.run(cmd, check=True, **kw)
     except FileNotFoundError:
@@ -333,13 +335,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--s3-port", type=int, default=9000)
     p.set_defaults(func=cmd_serve)
-    p = sub.add_parser("test", help="all test layers (extra args go to pytest)")
-    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_test)
-    p = sub.add_parser("bench", help="benchmarks against peers (extra args go to the harness)")
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_bench)
-    ns = parser.parse_args(argv)
+    # Extra arguments (e.g. `test -k engine`, `bench --quick --json`) pass through untouched.
+    sub.add_parser("test", help="all test layers (extra args go to pytest)").set_defaults(func=cmd_test, passthrough="pytest_args")
+    sub.add_parser("bench", help="benchmarks against peers (extra args go to the harness)").set_defaults(func=cmd_bench, passthrough="bench_args")
+    ns, extra = parser.parse_known_args(argv)
+    if extra and not getattr(ns, "passthrough", None):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(ns, "passthrough", None):
+        setattr(ns, ns.passthrough, extra[1:] if extra[:1] == ["--"] else extra)
     try:
         return ns.func(ns)
     except BuildError as exc:
