@@ -427,6 +427,9 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
                                       f"expected {part.end}")
             break
         except (JsException, ConnectionError, zlib.error) as exc:
+            if state["pause"]:               # offline / paused: keep the checkpoint, do not burn retries
+                await save_checkpoint(m, part, engine)
+                raise Paused() from None
             delay = policy.next_delay()
             if delay is None:
                 raise PartFailure("network", f"part {part.index} failed after {policy.attempts} "

@@ -101,3 +101,18 @@ def test_corrupted_part_fails_its_sha256_and_can_be_retried_from_the_ui(guarded_
     page.get_by_test_id("retry-part").click()
     wait_done(page)
     assert_same_report(download_report(page), expected_report(job.path))
+
+
+def test_offline_pauses_and_online_resumes(guarded_page, site_url, staged):
+    job = staged("demo6", 6.0, 512 * KB)
+    page = guarded_page
+    start_job(page, site_url, job, workers=2)
+    wait_fraction(page, 0.2)
+    page.context.set_offline(True)
+    expect(page.get_by_test_id("status")).to_contain_text("Offline — paused")
+    expect(page.get_by_test_id("resume")).to_be_enabled()
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("notes")).to_contain_text("browser is back online")
+    wait_done(page)
+    assert_same_report(download_report(page), expected_report(job.path))
+    expect(page.get_by_test_id("failed-parts")).to_be_empty()
