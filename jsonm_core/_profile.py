@@ -12,6 +12,7 @@ variants are selected by hash, not by arrival order), which gives the merge law.
 from __future__ import annotations
 
 import re
+from itertools import repeat as _repeat
 from zlib import crc32
 
 SAFE_INT = 1 << 53
@@ -73,7 +74,7 @@ class Node:
 
     __slots__ = ("path", "kids", "item", "n_obj", "n_arr", "n_str", "n_int", "n_float",
                  "n_bool", "n_null", "nmin", "nmax", "isum", "fsum", "nnum", "smin", "smax", "ssum",
-                 "kmv", "kmv_max", "ex", "ks", "ks_max", "kso", "depth")
+                 "kmv", "kmv_max", "ex", "ks", "ks_max", "kso", "depth", "ps", "pn", "pfl")
 
     @property
     def count(self) -> int:
@@ -98,6 +99,12 @@ class Node:
         self.ks_max = HASH_SPACE
         self.kso: dict = {}          # tuple(keys in document order) -> the ks entry (a cache)
         self.depth = 0
+        # Batch mode (fast path only, once the examples are full so arrival order no longer
+        # matters except for min/max ties, which min()/max() keep): strings and numbers are
+        # collected here and reduced in C by ``Profiler.flush``.  None until then.
+        self.ps: list | None = None
+        self.pn: list | None = None
+        self.pfl = False             # pn holds a float: reduce it value by value
 
 
 class Profiler:
@@ -111,10 +118,83 @@ class Profiler:
         self.sink = Node("…")
         self.sink.item = self.sink
         self.overflow_base = 0
+        self.dirty: list = []        # batch-mode nodes with pending values (see ``flush``)
 
     @property
     def overflow(self) -> int:
+        self.flush()
         return self.overflow_base + self.sink.count
+
+    # ---- batch mode -------------------------------------------------------------------------
+    def _batch(self, node: Node) -> None:
+        """Switch a node whose examples are full to batch mode (its values are then order-free)."""
+        if node.ps is None and len(node.ex) >= MAX_EXAMPLES:
+            node.ps = []
+            node.pn = []
+
+    def flush(self) -> None:
+        """Reduce the values collected by the fast-path walk; must run before any other update or
+        read of those nodes (the engine calls it at the end of each fast-path window)."""
+        dirty = self.dirty
+        if not dirty:
+            return
+        for c in dirty:
+            ps = c.ps
+            if ps:
+                c.ps = []
+                lens = list(map(len, ps))
+                c.n_str += len(ps)
+                c.ssum += sum(lens)
+                m = min(lens)
+                if m < c.smin:
+                    c.smin = m
+                m = max(lens)
+                if m > c.smax:
+                    c.smax = m
+                u = set(ps)
+                self._kmv_add(c, set(map(crc32, map(str.encode, u, _repeat("utf-8", len(u)),
+                                                      _repeat("surrogatepass", len(u))))))
+            pn = c.pn
+            if pn:
+                c.pn = []
+                if c.pfl:
+                    c.pfl = False
+                    for x in pn:
+                        if type(x) is int:
+                            self.scalar_int(c, x)
+                        else:
+                            self.scalar_float(c, x)
+                    continue
+                n = len(pn)
+                c.n_int += n
+                c.nnum += n
+                c.isum += sum(pn)
+                m = min(pn)
+                if m < c.nmin:
+                    c.nmin = m
+                m = max(pn)
+                if m > c.nmax:
+                    c.nmax = m
+                self._kmv_add(c, {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+                                  for v in set(pn)})
+        dirty.clear()
+
+    @staticmethod
+    def _kmv_add(node: Node, hs: set) -> None:
+        """Add hashes to the K-minimum-values sketch (the K smallest distinct: order-free)."""
+        s = node.kmv
+        mx = node.kmv_max
+        if mx < HASH_SPACE:
+            hs = {h for h in hs if h < mx}
+            if not hs:
+                return
+        s |= hs
+        if len(s) > KMV_K:
+            keep = sorted(s)[:KMV_K]
+            s.clear()
+            s.update(keep)
+        if len(s) >= KMV_K:
+            node.kmv_max = max(s)
 
     # ---- tree -----------------------------------------------------------------------------
     def _new(self, path: str) -> Node:
@@ -277,19 +357,20 @@ class Profiler:
     # ---- fast path: parsed Python values -----------------------------------------------------
     def walk(self, node: Node, v, big: list) -> int:
         """Profile a parsed value; returns its nesting height.  Integers beyond 2**53 and
-        non-finite floats are appended to ``big`` as (node, value) for finding localisation."""
+        non-finite floats are appended to ``big`` as (node, value) for finding localisation.
+        Nodes in batch mode only collect values: ``flush`` reduces them."""
         t = type(v)
         if t is dict:
-            return self._walk_dict(node, v, big)
+            return self._walk_dict(node, v, big, self.dirty)
         if t is list:
-            return self._walk_list(node, v, big)
+            return self._walk_list(node, v, big, self.dirty)
         if t is str:
             self.scalar_str(node, v)
         else:
             self._scalar(node, v, t, big)
         return 0
 
-    def _walk_dict(self, node: Node, d: dict, big: list) -> int:
+    def _walk_dict(self, node: Node, d: dict, big: list, dirty: list) -> int:
         node.n_obj += 1
         h = 0
         kids = node.kids
@@ -299,19 +380,53 @@ class Profiler:
                 c = self.child(node, k)
             tx = type(x)
             if tx is str:
-                n = len(x)
-                c.n_str += 1
-                c.ssum += n
-                if n < c.smin:
-                    c.smin = n
-                if n > c.smax:
-                    c.smax = n
-                hh = crc32(x.encode("utf-8", "surrogatepass"))
-                if hh not in c.kmv:
-                    if hh < c.kmv_max:
-                        self._kmv(c, hh)
-                    if len(c.ex) < MAX_EXAMPLES:
-                        self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+                ps = c.ps
+                if ps is not None:
+                    if not ps:
+                        dirty.append(c)
+                    ps.append(x)
+                else:
+                    n = len(x)
+                    c.n_str += 1
+                    c.ssum += n
+                    if n < c.smin:
+                        c.smin = n
+                    if n > c.smax:
+                        c.smax = n
+                    hh = crc32(x.encode("utf-8", "surrogatepass"))
+                    if hh not in c.kmv:
+                        if hh < c.kmv_max:
+                            self._kmv(c, hh)
+                        if len(c.ex) < MAX_EXAMPLES:
+                            self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+                        if len(c.ex) >= MAX_EXAMPLES:
+                            c.ps = []
+                            c.pn = []
+            elif tx is int:
+                pn = c.pn
+                if pn is not None:
+                    if not pn:
+                        dirty.append(c)
+                    pn.append(x)
+                else:
+                    c.n_int += 1
+                    c.nnum += 1
+                    c.isum += x
+                    if x < c.nmin:
+                        c.nmin = x
+                    if x > c.nmax:
+                        c.nmax = x
+                    hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+                    if hh not in c.kmv:
+                        if hh < c.kmv_max:
+                            self._kmv(c, hh)
+                        if len(c.ex) < MAX_EXAMPLES:
+                            self._example(c, x)
+                        if len(c.ex) >= MAX_EXAMPLES:
+                            c.ps = []
+                            c.pn = []
+                if x > SAFE_INT or x < -SAFE_INT:
+                    big.append((c, x))
             elif x is None:
                 if _NULL_H in c.kmv:
                     c.n_null += 1
@@ -322,30 +437,22 @@ class Profiler:
                     c.n_bool += 1
                 else:
                     self.scalar_bool(c, x)
-            elif tx is int:
-                c.n_int += 1
-                c.nnum += 1
-                c.isum += x
-                if x < c.nmin:
-                    c.nmin = x
-                if x > c.nmax:
-                    c.nmax = x
-                hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
-                if hh not in c.kmv:
-                    if hh < c.kmv_max:
-                        self._kmv(c, hh)
-                    if len(c.ex) < MAX_EXAMPLES:
-                        self._example(c, x)
-                if x > SAFE_INT or x < -SAFE_INT:
-                    big.append((c, x))
             elif tx is dict:
-                ch = self._walk_dict(c, x, big)
+                ch = self._walk_dict(c, x, big, dirty)
                 if ch > h:
                     h = ch
             elif tx is list:
-                ch = self._walk_list(c, x, big)
+                ch = self._walk_list(c, x, big, dirty)
                 if ch > h:
                     h = ch
+            elif c.pn is not None:           # float, batch mode
+                pn = c.pn
+                if not pn:
+                    dirty.append(c)
+                pn.append(x)
+                c.pfl = True
+                if x - x != 0:
+                    big.append((c, x))
             else:
                 self._scalar(c, x, tx, big)
         h += 1
@@ -361,7 +468,7 @@ class Profiler:
                 node.kso[kt] = e
         return h
 
-    def _walk_list(self, node: Node, v: list, big: list) -> int:
+    def _walk_list(self, node: Node, v: list, big: list, dirty: list) -> int:
         node.n_arr += 1
         h = 0
         if v:
@@ -371,29 +478,82 @@ class Profiler:
             for x in v:
                 tx = type(x)
                 if tx is str:
-                    n = len(x)
-                    c.n_str += 1
-                    c.ssum += n
-                    if n < c.smin:
-                        c.smin = n
-                    if n > c.smax:
-                        c.smax = n
-                    hh = crc32(x.encode("utf-8", "surrogatepass"))
-                    if hh not in c.kmv:
-                        if hh < c.kmv_max:
-                            self._kmv(c, hh)
-                        if len(c.ex) < MAX_EXAMPLES:
-                            self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+                    ps = c.ps
+                    if ps is not None:
+                        if not ps:
+                            dirty.append(c)
+                        ps.append(x)
+                    else:
+                        n = len(x)
+                        c.n_str += 1
+                        c.ssum += n
+                        if n < c.smin:
+                            c.smin = n
+                        if n > c.smax:
+                            c.smax = n
+                        hh = crc32(x.encode("utf-8", "surrogatepass"))
+                        if hh not in c.kmv:
+                            if hh < c.kmv_max:
+                                self._kmv(c, hh)
+                            if len(c.ex) < MAX_EXAMPLES:
+                                self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
+                            if len(c.ex) >= MAX_EXAMPLES:
+                                c.ps = []
+                                c.pn = []
+                elif tx is int:
+                    pn = c.pn
+                    if pn is not None:
+                        if not pn:
+                            dirty.append(c)
+                        pn.append(x)
+                    else:
+                        c.n_int += 1
+                        c.nnum += 1
+                        c.isum += x
+                        if x < c.nmin:
+                            c.nmin = x
+                        if x > c.nmax:
+                            c.nmax = x
+                        hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+                        if hh not in c.kmv:
+                            if hh < c.kmv_max:
+                                self._kmv(c, hh)
+                            if len(c.ex) < MAX_EXAMPLES:
+                                self._example(c, x)
+                            if len(c.ex) >= MAX_EXAMPLES:
+                                c.ps = []
+                                c.pn = []
+                    if x > SAFE_INT or x < -SAFE_INT:
+                        big.append((c, x))
+                elif x is None:
+                    if _NULL_H in c.kmv:
+                        c.n_null += 1
+                    else:
+                        self.scalar_null(c)
+                elif tx is bool:
+                    if (_TRUE_H if x else _FALSE_H) in c.kmv:
+                        c.n_bool += 1
+                    else:
+                        self.scalar_bool(c, x)
                 elif tx is dict:
-                    ch = self._walk_dict(c, x, big)
+                    ch = self._walk_dict(c, x, big, dirty)
                     if ch > h:
                         h = ch
                 elif tx is list:
-                    ch = self._walk_list(c, x, big)
+                    ch = self._walk_list(c, x, big, dirty)
                     if ch > h:
                         h = ch
+                elif c.pn is not None:           # float, batch mode
+                    pn = c.pn
+                    if not pn:
+                        dirty.append(c)
+                    pn.append(x)
+                    c.pfl = True
+                    if x - x != 0:
+                        big.append((c, x))
                 else:
                     self._scalar(c, x, tx, big)
+
         h += 1
         if h > node.depth:
             node.depth = h
@@ -415,6 +575,7 @@ class Profiler:
 
     # ---- report / state ------------------------------------------------------------------------
     def report_paths(self) -> dict:
+        self.flush()
         out = {}
         for path in sorted(self.nodes):
             out[path] = node_report(self.nodes[path])

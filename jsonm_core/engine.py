@@ -1097,6 +1097,12 @@ class Engine:
 
     # ---- fast path ----------------------------------------------------------------------------------
     def _fast(self, j: int) -> int:
+        """``_fast_window`` then the profiler's batched reduction (nothing stays pending outside)."""
+        r = self._fast_window(j)
+        self.prof.flush()
+        return r
+
+    def _fast_window(self, j: int) -> int:
         """Parse complete records at buffer index ``j`` with the C scanner.  Returns the index after
         the last record taken (state set), ``-2`` to use the exact path for this record, or NEED."""
         buf = self._buf
