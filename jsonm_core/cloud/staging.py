@@ -40,6 +40,9 @@ class CutFinder(Protocol):
     def finish(self) -> list[tuple[int, dict | None]]:
         """Boundaries still held at end of input."""
 
+    def first_context(self) -> dict | None:
+        """Context for part 0 when there are several parts, so each reads the same format."""
+
 
 class NewlineCuts:
     """Fallback for NDJSON / JSON lines: a record starts after every newline."""
@@ -59,6 +62,9 @@ class NewlineCuts:
     def finish(self) -> list[tuple[int, dict | None]]:
         return []
 
+    def first_context(self) -> dict | None:
+        return None
+
 
 class ScannerCuts:
     """Adapter over the engine's BoundaryScanner (`feed(data) -> [Boundary(offset, context)]`):
@@ -77,6 +83,10 @@ class ScannerCuts:
 
     def finish(self) -> list[tuple[int, dict | None]]:
         return [(int(b.offset), b.context) for b in self.scanner.finish()]
+
+    def first_context(self) -> dict | None:
+        from jsonm_core.scanner import start_context
+        return start_context(self.scanner.format)
 
 
 def find_cuts(fmt: str, chunk_size: int = DEFAULT_CHUNK) -> CutFinder:
@@ -125,6 +135,8 @@ def aligned_chunks(read: Callable[[int, int], bytes], size: int, chunk_size: int
                 return None
             best = (pos, None)
         off, c = best
+        if pstart == 0 and off < size:   # the first of several parts: pin the detected format
+            ctx = cuts.first_context()
         chunk = Chunk(pstart, off, ctx, bytes(pending[:off - pstart]))
         del pending[:off - pstart]
         pstart, ctx = off, c
