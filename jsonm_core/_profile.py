@@ -97,7 +97,7 @@ class Node:
         self.ex: list = []
         self.ks: dict = {}           # frozenset(keys) -> [count, hash]
         self.ks_max = HASH_SPACE
-        self.kso: dict = {}          # tuple(keys in document order) -> the ks entry (a cache)
+        self.kso: dict = {}          # tuple(keys in document order) -> (child nodes, ks entry or None): a cache
         self.depth = 0
         # Batch mode (fast path only, once the examples are full so arrival order no longer
         # matters except for min/max ties, which min()/max() keep): strings and numbers are
@@ -373,11 +373,14 @@ class Profiler:
     def _walk_dict(self, node: Node, d: dict, big: list, dirty: list) -> int:
         node.n_obj += 1
         h = 0
-        kids = node.kids
-        for k, x in d.items():
-            c = kids.get(k)
-            if c is None:
-                c = self.child(node, k)
+        kt = tuple(d)
+        ent = node.kso.get(kt)
+        if ent is None:
+            kids = node.kids
+            cl = [kids.get(k) or self.child(node, k) for k in kt]
+        else:
+            cl = ent[0]
+        for c, x in zip(cl, d.values()):
             tx = type(x)
             if tx is str:
                 ps = c.ps
@@ -458,14 +461,15 @@ class Profiler:
         h += 1
         if h > node.depth:
             node.depth = h
-        kt = tuple(d)
-        e = node.kso.get(kt)
-        if e is not None:
-            e[0] += 1
+        if ent is not None:
+            e = ent[1]
+            if e is not None:
+                e[0] += 1
         else:
+            # a key set not kept now is never kept later (ks_max only decreases): cache None too
             e = self._keyset(node, frozenset(kt))
-            if e is not None and len(node.kso) < 64:
-                node.kso[kt] = e
+            if len(node.kso) < 64:
+                node.kso[kt] = (cl, e)
         return h
 
     def _walk_list(self, node: Node, v: list, big: list, dirty: list) -> int:
