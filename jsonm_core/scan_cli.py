@@ -64,6 +64,21 @@ class FileSource(Source):
                 yield b
 
 
+def read_from(read: Callable[[int], bytes], offset: int) -> Iterator[bytes]:
+    """Blocks of a sequential stream from ``offset`` on: earlier bytes are read and dropped."""
+    skip = offset
+    while True:
+        b = read(READ_BLOCK)
+        if not b:
+            return
+        if skip:
+            if len(b) <= skip:
+                skip -= len(b)
+                continue
+            b, skip = b[skip:], 0
+        yield b
+
+
 class StdinSource(Source):
     def __init__(self, stream=None) -> None:
         self.stream = stream if stream is not None else sys.stdin.buffer
@@ -72,17 +87,7 @@ class StdinSource(Source):
         self.identity = {"path": "-"}
 
     def chunks(self, offset: int) -> Iterator[bytes]:
-        skip = offset                      # a resumed scan of stdin discards what was processed
-        while True:
-            b = self.stream.read(READ_BLOCK)
-            if not b:
-                return
-            if skip:
-                if len(b) <= skip:
-                    skip -= len(b)
-                    continue
-                b, skip = b[skip:], 0
-            yield b
+        return read_from(self.stream.read, offset)   # a resumed scan of stdin discards what was processed
 
 
 class HttpSource(Source):
@@ -109,17 +114,8 @@ class HttpSource(Source):
         import urllib.request
         if not self.ranged or self.size is None:
             with urllib.request.urlopen(self.url, timeout=60) as resp:
-                skip = offset
-                while True:
-                    b = resp.read(READ_BLOCK)
-                    if not b:
-                        return
-                    if skip:
-                        if len(b) <= skip:
-                            skip -= len(b)
-                            continue
-                        b, skip = b[skip:], 0
-                    yield b
+                yield from read_from(resp.read, offset)
+            return
         pos = offset
         while pos < self.size:
             end = min(pos + HTTP_BLOCK, self.size) - 1
