@@ -217,7 +217,7 @@ class Engine:
         self._top_seen = False
         self.shape = None
         self._fast_wait = 0
-        self._win = 256 << 10
+        self._win = 1 << 20
         self._win_bound = 1 << 30               # nesting bound of the current fast-path window
         self._last_nb = 0
         # accounting
