@@ -99,11 +99,11 @@ class Node:
         self.ks_max = HASH_SPACE
         self.kso: dict = {}          # tuple(keys in document order) -> (child nodes, ks entry or None): a cache
         self.depth = 0
-        # Batch mode (fast path only, once the examples are full so arrival order no longer
-        # matters except for min/max ties, which min()/max() keep): strings and numbers are
-        # collected here and reduced in C by ``Profiler.flush``.  None until then.
-        self.ps: list | None = None
-        self.pn: list | None = None
+        # The fast-path walk collects strings and numbers (in arrival order) here; ``Profiler.flush``
+        # reduces them in C.  Only examples depend on the order across types: while they are not
+        # full, the walk never lets a node hold both kinds pending (see ``_walk_dict``).
+        self.ps: list = []
+        self.pn: list = []
         self.pfl = False             # pn holds a float: reduce it value by value
 
 
@@ -125,13 +125,7 @@ class Profiler:
         self.flush()
         return self.overflow_base + self.sink.count
 
-    # ---- batch mode -------------------------------------------------------------------------
-    def _batch(self, node: Node) -> None:
-        """Switch a node whose examples are full to batch mode (its values are then order-free)."""
-        if node.ps is None and len(node.ex) >= MAX_EXAMPLES:
-            node.ps = []
-            node.pn = []
-
+    # ---- batch reduction ----------------------------------------------------------------------
     def flush(self) -> None:
         """Reduce the values collected by the fast-path walk; must run before any other update or
         read of those nodes (the engine calls it at the end of each fast-path window)."""
@@ -139,45 +133,75 @@ class Profiler:
         if not dirty:
             return
         for c in dirty:
-            ps = c.ps
-            if ps:
-                c.ps = []
-                lens = list(map(len, ps))
-                c.n_str += len(ps)
-                c.ssum += sum(lens)
-                m = min(lens)
-                if m < c.smin:
-                    c.smin = m
-                m = max(lens)
-                if m > c.smax:
-                    c.smax = m
-                u = set(ps)
+            if c.ps or c.pn:
+                self._flush_node(c)
+        dirty.clear()
+
+    def _flush_node(self, c: Node) -> None:
+        ps = c.ps
+        if ps:
+            c.ps = []
+            lens = list(map(len, ps))
+            c.n_str += len(ps)
+            c.ssum += sum(lens)
+            m = min(lens)
+            if m < c.smin:
+                c.smin = m
+            m = max(lens)
+            if m > c.smax:
+                c.smax = m
+            u = dict.fromkeys(ps)                # distinct values, first occurrence order
+            if len(c.ex) < MAX_EXAMPLES:         # examples: exactly as value by value
+                it = iter(u)
+                kmv = c.kmv
+                for x in it:
+                    h = crc32(x.encode("utf-8", "surrogatepass"))
+                    if h not in kmv:
+                        if h < c.kmv_max:
+                            self._kmv(c, h)
+                        self._example(c, x[:EXAMPLE_CHARS] + "…" if len(x) > EXAMPLE_CHARS else x)
+                        if len(c.ex) >= MAX_EXAMPLES:
+                            break
+                u = list(it)
+            if u:
                 self._kmv_add(c, set(map(crc32, map(str.encode, u, _repeat("utf-8", len(u)),
                                                       _repeat("surrogatepass", len(u))))))
-            pn = c.pn
-            if pn:
-                c.pn = []
-                if c.pfl:
-                    c.pfl = False
-                    for x in pn:
-                        if type(x) is int:
-                            self.scalar_int(c, x)
-                        else:
-                            self.scalar_float(c, x)
-                    continue
-                n = len(pn)
-                c.n_int += n
-                c.nnum += n
-                c.isum += sum(pn)
-                m = min(pn)
-                if m < c.nmin:
-                    c.nmin = m
-                m = max(pn)
-                if m > c.nmax:
-                    c.nmax = m
-                self._kmv_add(c, {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
-                                  for v in set(pn)})
-        dirty.clear()
+        pn = c.pn
+        if pn:
+            c.pn = []
+            if c.pfl:
+                c.pfl = False
+                for x in pn:
+                    if type(x) is int:
+                        self.scalar_int(c, x)
+                    else:
+                        self.scalar_float(c, x)
+                return
+            n = len(pn)
+            c.n_int += n
+            c.nnum += n
+            c.isum += sum(pn)
+            m = min(pn)
+            if m < c.nmin:
+                c.nmin = m
+            m = max(pn)
+            if m > c.nmax:
+                c.nmax = m
+            u = dict.fromkeys(pn)
+            if len(c.ex) < MAX_EXAMPLES:
+                it = iter(u)
+                kmv = c.kmv
+                for x in it:
+                    h = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
+                    if h not in kmv:
+                        if h < c.kmv_max:
+                            self._kmv(c, h)
+                        self._example(c, x)
+                        if len(c.ex) >= MAX_EXAMPLES:
+                            break
+                u = list(it)
+            if u:
+                self._kmv_add(c, {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT for v in u})
 
     @staticmethod
     def _kmv_add(node: Node, hs: set) -> None:
@@ -364,6 +388,8 @@ class Profiler:
             return self._walk_dict(node, v, big, self.dirty)
         if t is list:
             return self._walk_list(node, v, big, self.dirty)
+        if node.ps or node.pn:                 # a scalar record: keep the node's arrival order
+            self._flush_node(node)
         if t is str:
             self.scalar_str(node, v)
         else:
@@ -384,61 +410,35 @@ class Profiler:
             tx = type(x)
             if tx is str:
                 ps = c.ps
-                if ps is not None:
-                    if not ps:
-                        dirty.append(c)
-                    ps.append(x)
-                else:
-                    n = len(x)
-                    c.n_str += 1
-                    c.ssum += n
-                    if n < c.smin:
-                        c.smin = n
-                    if n > c.smax:
-                        c.smax = n
-                    hh = crc32(x.encode("utf-8", "surrogatepass"))
-                    if hh not in c.kmv:
-                        if hh < c.kmv_max:
-                            self._kmv(c, hh)
-                        if len(c.ex) < MAX_EXAMPLES:
-                            self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
-                        if len(c.ex) >= MAX_EXAMPLES:
-                            c.ps = []
-                            c.pn = []
+                if not ps:
+                    dirty.append(c)
+                    if c.pn and len(c.ex) < MAX_EXAMPLES:    # keep examples in arrival order
+                        self._flush_node(c)
+                        ps = c.ps
+                ps.append(x)
             elif tx is int:
                 pn = c.pn
-                if pn is not None:
-                    if not pn:
-                        dirty.append(c)
-                    pn.append(x)
-                else:
-                    c.n_int += 1
-                    c.nnum += 1
-                    c.isum += x
-                    if x < c.nmin:
-                        c.nmin = x
-                    if x > c.nmax:
-                        c.nmax = x
-                    hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
-                    if hh not in c.kmv:
-                        if hh < c.kmv_max:
-                            self._kmv(c, hh)
-                        if len(c.ex) < MAX_EXAMPLES:
-                            self._example(c, x)
-                        if len(c.ex) >= MAX_EXAMPLES:
-                            c.ps = []
-                            c.pn = []
+                if not pn:
+                    dirty.append(c)
+                    if c.ps and len(c.ex) < MAX_EXAMPLES:
+                        self._flush_node(c)
+                        pn = c.pn
+                pn.append(x)
                 if x > SAFE_INT or x < -SAFE_INT:
                     big.append((c, x))
             elif x is None:
                 if _NULL_H in c.kmv:
                     c.n_null += 1
                 else:
+                    if c.ps or c.pn:
+                        self._flush_node(c)
                     self.scalar_null(c)
             elif tx is bool:
                 if (_TRUE_H if x else _FALSE_H) in c.kmv:
                     c.n_bool += 1
                 else:
+                    if c.ps or c.pn:
+                        self._flush_node(c)
                     self.scalar_bool(c, x)
             elif tx is dict:
                 ch = self._walk_dict(c, x, big, dirty)
@@ -448,16 +448,17 @@ class Profiler:
                 ch = self._walk_list(c, x, big, dirty)
                 if ch > h:
                     h = ch
-            elif c.pn is not None:           # float, batch mode
+            else:                            # float
                 pn = c.pn
                 if not pn:
                     dirty.append(c)
+                    if c.ps and len(c.ex) < MAX_EXAMPLES:
+                        self._flush_node(c)
+                        pn = c.pn
                 pn.append(x)
                 c.pfl = True
                 if x - x != 0:
                     big.append((c, x))
-            else:
-                self._scalar(c, x, tx, big)
         h += 1
         if h > node.depth:
             node.depth = h
@@ -483,61 +484,35 @@ class Profiler:
                 tx = type(x)
                 if tx is str:
                     ps = c.ps
-                    if ps is not None:
-                        if not ps:
-                            dirty.append(c)
-                        ps.append(x)
-                    else:
-                        n = len(x)
-                        c.n_str += 1
-                        c.ssum += n
-                        if n < c.smin:
-                            c.smin = n
-                        if n > c.smax:
-                            c.smax = n
-                        hh = crc32(x.encode("utf-8", "surrogatepass"))
-                        if hh not in c.kmv:
-                            if hh < c.kmv_max:
-                                self._kmv(c, hh)
-                            if len(c.ex) < MAX_EXAMPLES:
-                                self._example(c, x[:EXAMPLE_CHARS] + "…" if n > EXAMPLE_CHARS else x)
-                            if len(c.ex) >= MAX_EXAMPLES:
-                                c.ps = []
-                                c.pn = []
+                    if not ps:
+                        dirty.append(c)
+                        if c.pn and len(c.ex) < MAX_EXAMPLES:    # keep examples in arrival order
+                            self._flush_node(c)
+                            ps = c.ps
+                    ps.append(x)
                 elif tx is int:
                     pn = c.pn
-                    if pn is not None:
-                        if not pn:
-                            dirty.append(c)
-                        pn.append(x)
-                    else:
-                        c.n_int += 1
-                        c.nnum += 1
-                        c.isum += x
-                        if x < c.nmin:
-                            c.nmin = x
-                        if x > c.nmax:
-                            c.nmax = x
-                        hh = ((((x % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT
-                        if hh not in c.kmv:
-                            if hh < c.kmv_max:
-                                self._kmv(c, hh)
-                            if len(c.ex) < MAX_EXAMPLES:
-                                self._example(c, x)
-                            if len(c.ex) >= MAX_EXAMPLES:
-                                c.ps = []
-                                c.pn = []
+                    if not pn:
+                        dirty.append(c)
+                        if c.ps and len(c.ex) < MAX_EXAMPLES:
+                            self._flush_node(c)
+                            pn = c.pn
+                    pn.append(x)
                     if x > SAFE_INT or x < -SAFE_INT:
                         big.append((c, x))
                 elif x is None:
                     if _NULL_H in c.kmv:
                         c.n_null += 1
                     else:
+                        if c.ps or c.pn:
+                            self._flush_node(c)
                         self.scalar_null(c)
                 elif tx is bool:
                     if (_TRUE_H if x else _FALSE_H) in c.kmv:
                         c.n_bool += 1
                     else:
+                        if c.ps or c.pn:
+                            self._flush_node(c)
                         self.scalar_bool(c, x)
                 elif tx is dict:
                     ch = self._walk_dict(c, x, big, dirty)
@@ -547,16 +522,17 @@ class Profiler:
                     ch = self._walk_list(c, x, big, dirty)
                     if ch > h:
                         h = ch
-                elif c.pn is not None:           # float, batch mode
+                else:                            # float
                     pn = c.pn
                     if not pn:
                         dirty.append(c)
+                        if c.ps and len(c.ex) < MAX_EXAMPLES:
+                            self._flush_node(c)
+                            pn = c.pn
                     pn.append(x)
                     c.pfl = True
                     if x - x != 0:
                         big.append((c, x))
-                else:
-                    self._scalar(c, x, tx, big)
 
         h += 1
         if h > node.depth:
