@@ -65,7 +65,6 @@ _S_SEP_ARR = re.compile(r"[ \t\n\r]*,[ \t\n\r]*")
 _S_WS = re.compile(r"[ \t\n\r]*")
 _S_WS_SEQ = re.compile(r"[ \t\n\r\x1e]*")
 _S_DIGITS = re.compile(r"-?[0-9]{16,}")
-_S_SURR = re.compile(r"\\u[dD]([89a-fA-F])[0-9a-fA-F]{2}")
 _ESCAPES = {0x22: '"', 0x5C: "\\", 0x2F: "/", 0x62: "\b", 0x66: "\f", 0x6E: "\n", 0x72: "\r", 0x74: "\t"}
 _LITERALS = {0x74: b"true", 0x66: b"false", 0x6E: b"null"}
 _NONSTD = {0x4E: b"NaN", 0x49: b"Infinity"}
@@ -1522,21 +1521,17 @@ def _nesting_bound_bytes(b: bytes) -> int:
     return rise
 
 
+# Escapes read left to right (so an escaped backslash is never taken for the start of \u):
+# runs without a backslash, a high+low surrogate pair, \u of a non-surrogate, any other escape;
+# what stops the possessive loop before the end can only be an unpaired surrogate escape.
+_LONE_SURR = re.compile(r"(?:[^\\]++|\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+                        r"|u(?![dD][89a-fA-F])|[^u]))*+\\u[dD][89a-fA-F]")
+
+
 def _has_lone(rec: str) -> bool:
-    """Does a record's text hold a \\u escape of an unpaired surrogate?  (Conservative: an escaped
-    backslash before 'ud800' also says yes; the exact path then decides.)"""
-    pair_end = -1
-    for m in _S_SURR.finditer(rec):
-        if m.group(1) in "89abAB":
-            e = m.end()
-            if rec[e:e + 2] == "\\u" and rec[e + 2:e + 3] in ("d", "D") and rec[e + 3:e + 4] in "cdefCDEF" \
-                    and len(rec) >= e + 6:
-                pair_end = e + 6
-                continue
-            return True
-        if m.end() != pair_end:
-            return True
-    return False
+    """Does a record's text hold a \\u escape of an unpaired surrogate (escapes parsed with
+    backslash parity, e.g. the low surrogate in ``"\\\\ud800\\udc00"`` is unpaired)?"""
+    return _LONE_SURR.match(rec) is not None
 
 
 def _height(v, limit: int) -> int:

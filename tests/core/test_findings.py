@@ -112,3 +112,13 @@ def test_float_overflow_inside_a_pretty_printed_record_is_localised_exactly():
     assert [(f["code"], f["offset"], f["line"], f["path"]) for f in r["findings"]] == \
         [("number-precision", data.index(b"1e309"), 5, "$[*].a[*]")]
     assert r == run(data, exact=True) == bytewise(data)
+
+
+@pytest.mark.parametrize("text, offset", [(b'"\\\\ud800\\udc00"', 8), (b'"\\ud800\\\\udc00"', 1),
+                                          (b'"\\ud83d\\ude00 \\ud83d"', 14)])
+def test_fast_path_finds_a_lone_surrogate_next_to_an_escaped_backslash(text, offset):
+    # escapes are read with backslash parity: in "\\ud800\udc00" the low surrogate is unpaired
+    data = b'{"a": ' + text + b', "b": 1}'
+    r = run(data)
+    assert [(f["code"], f["offset"]) for f in r["findings"]] == [("lone-surrogate", 6 + offset)]
+    assert run(data, exact=True) == r
