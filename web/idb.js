@@ -78,3 +78,8 @@ export async function deleteJob(jobId) {
   tx.objectStore("parts").delete(IDBKeyRange.bound([jobId, 0], [jobId, Infinity]));
   return done(tx);
 }
+// Full records (reports and checkpoint bytes) of one job: the state uploaded to the checkpoint URL.
+export async function partRecords(jobId) {
+  const s = await store("parts", "readonly");
+  return req(s.getAll(IDBKeyRange.bound([jobId, 0], [jobId, Infinity])));
+}

@@ -117,6 +117,8 @@ class App:
     sort_desc = False
     started_at = 0.0
     fetched_at_start = 0
+    sync_last = -1e9        # seconds (performance clock) of the last job-state upload request
+    sync_seq = 0
 
 
 # ---------------------------------------------------------------------------- workers
@@ -125,7 +127,8 @@ def read_config():
     """Tuning from the URL (tests and power users): checkpoint interval, memory budget, retries."""
     cfg = {}
     for name, key, scale in (("checkpoint_kb", "checkpoint_every", 1024), ("snapshot_kb", "snapshot_every", 1024),
-                             ("memory_mb", "memory_budget", 1 << 20), ("attempts", "max_attempts", 1)):
+                             ("memory_mb", "memory_budget", 1 << 20), ("attempts", "max_attempts", 1),
+                             ("sync_s", "sync_seconds", 1), ("state_kb", "state_max_bytes", 1024)):
         v = query_param(name)
         if v and v.isdigit():
             cfg[key] = int(v) * scale
@@ -182,6 +185,7 @@ def on_message(w, event):
         w.state = "streaming"
     elif kind == "checkpointed":
         w.state = "checkpointed part %d @ %s" % (data["part"], fmt_bytes(data["position"]))
+        request_sync()
     elif kind == "part_done":
         if App.job is not None and not data.get("cached") and App.job.state[data["part"]] == "done":
             App.duplicate_done += 1          # a part processed twice (must never happen)
@@ -192,6 +196,8 @@ def on_message(w, event):
             w.assigned.remove(data["part"])
         if not w.assigned:
             w.state = "idle"
+        if not data.get("cached"):
+            request_sync()
         schedule()
     elif kind == "part_failed":
         on_part_failed(w, data)
@@ -206,6 +212,8 @@ def on_message(w, event):
             recycle(w)
         else:
             schedule()
+        if App.paused and not any(x.pausing for x in App.workers):
+            request_sync(force=True)          # every worker has saved its checkpoint
     elif kind == "recycle":
         note("worker %d reached critical memory (%s): recycling it from its checkpoint"
              % (w.slot + 1, fmt_bytes(data.get("wasm", 0))), "warning")
@@ -218,6 +226,8 @@ def on_message(w, event):
     elif kind == "uploaded":
         set_text("upload-status", data["message"])
         el("upload-status").className = "ok" if data.get("ok") else "sev-error"
+    elif kind == "synced":
+        on_synced(data)
     elif kind == "forgotten":
         note("job %s forgotten: its checkpoints were deleted from this browser" % data["job_id"][:12])
         reset_job()
@@ -233,6 +243,44 @@ def on_message(w, event):
         if not w.ready:
             set_text("engine-version", "engine failed: " + data["message"])
     render_workers()
+
+
+def has_remote_state():
+    return bool(App.info) and "checkpoint" in (App.info.get("results") or [])
+
+
+def request_sync(force=False, finished=False):
+    """Upload the job state to the manifest's checkpoint URL: at most every `sync_seconds`
+    (default 3 s) while running, and always at pause, pagehide and the end of the job."""
+    if not has_remote_state() or App.job is None:
+        return
+    now = window.performance.now() / 1000
+    if not force and now - App.sync_last < App.config.get("sync_seconds", 3):
+        return
+    App.sync_last = now
+    App.sync_seq += 1
+    node = el("remote-state")
+    node.setAttribute("data-sent", str(App.sync_seq))
+    first_ready().send({"type": "sync", "seq": App.sync_seq, "finished": finished})
+
+
+def on_synced(data):
+    node = el("remote-state")
+    if data.get("ok"):
+        if data.get("finished"):
+            text = "job finished — the checkpoint URL now says so"
+        else:
+            text = "saved %s: %d parts done, %d in progress (%s)" % (
+                js.Date.new().toLocaleTimeString(), data.get("done", 0), data.get("progress", 0),
+                fmt_bytes(data.get("bytes", 0)))
+            if data.get("dropped"):
+                text += " · %d parts left out (size bound)" % len(data["dropped"])
+        node.className = "small ok"
+    else:
+        text = "upload failed: %s" % (data.get("error") or "HTTP %s" % data.get("status"))
+        node.className = "small sev-error"
+    node.textContent = "Checkpoint URL: " + bp.redact(text)
+    node.setAttribute("data-acked", str(data.get("seq", 0)))
 
 
 def recycle(w):
@@ -582,6 +630,7 @@ def on_report(text):
     render_schema()
     set_buttons()
     render_progress()
+    request_sync(force=True, finished=True)
 
 
 def sort_value(f, key):
@@ -768,6 +817,8 @@ def on_visibility(_e=None):
         for w in App.workers:
             if w.assigned:
                 w.send({"type": "checkpoint"})
+        if App.running:     # after the workers have had a moment to save their checkpoints
+            window.setTimeout(lambda: request_sync(force=True), 400)
 
 
 def on_offline(_e=None):

@@ -1,9 +1,9 @@
 """The engine worker's Python (Pyodide, one per Web Worker): validate manifests, process parts.
 
 Messages in (from the page):  open{url|text}, use{text}, run{part}, pause, cancel, checkpoint,
-finalize{parts}, forget{job_id}, upload{what}.
+finalize{parts}, forget{job_id}, upload{what}, sync{seq, finished}.
 Messages out: ready, manifest / manifest_error, progress, checkpointed, note, part_done,
-part_failed{kind: expired|network|integrity|error}, paused, report, forgotten, uploaded.
+part_failed{kind: expired|network|integrity|error}, paused, report, forgotten, uploaded, synced.
 
 A part is streamed: fetch -> (gunzip) -> sha256 -> engine.feed in pieces <= the engine buffer;
 checkpoints (every 8 MB or 2 s, on pause/pagehide) go to IndexedDB keyed (job_id, part index).
@@ -21,6 +21,7 @@ from pyodide.ffi import JsException, to_js
 import jsonm_idb as idb
 import jsonm_core
 from jsonm_core import browser_plan as bp
+from jsonm_core import browser_state as bs
 from jsonm_core import cost
 from jsonm_core import manifest as mf
 
@@ -29,7 +30,8 @@ BUFFER = 4 << 20
 PIECE = 256 << 10
 SNAPSHOT_EVERY = 1 << 20
 state = {"manifest": None, "pause": False, "cancel": False, "checkpoint_now": False,
-         "queue": [], "running": None, "prefetched": {}, "fresh": set(), "prefetch": True, "range": None, "config": {}}
+         "queue": [], "running": None, "queue_task": False,
+         "prefetched": {}, "fresh": set(), "prefetch": True, "range": None, "config": {}}
 
 
 class Expired(Exception):
@@ -82,6 +84,12 @@ def dispatch(msg) -> None:
     if kind == "checkpoint":
         state["checkpoint_now"] = True
         return
+    if kind == "run":                     # queued in message order: a later pause drops it
+        state["pause"] = False
+        state["cancel"] = False
+        state["queue"].append(int(data["part"]))
+        if data.get("fresh"):
+            state["fresh"].add(int(data["part"]))
     if kind == "config":
         state["config"].update(data.get("config") or {})
         return
@@ -95,13 +103,12 @@ async def _guard(kind: str, data: dict) -> None:
         elif kind == "use":
             use_manifest(data["text"])
         elif kind == "run":
-            state["pause"] = False
-            state["cancel"] = False
-            state["queue"].append(int(data["part"]))
-            if data.get("fresh"):
-                state["fresh"].add(int(data["part"]))
-            if state["running"] is None:
-                await run_queue()
+            if state["queue"] and state["running"] is None and not state["queue_task"]:
+                state["queue_task"] = True
+                try:
+                    await run_queue()
+                finally:
+                    state["queue_task"] = False
         elif kind == "finalize":
             await finalize(data)
         elif kind == "forget":
@@ -109,6 +116,8 @@ async def _guard(kind: str, data: dict) -> None:
             post({"type": "forgotten", "job_id": data["job_id"]})
         elif kind == "upload":
             await upload(data)
+        elif kind == "sync":
+            await sync_state(data)
     except Exception as exc:  # noqa: BLE001 - one clear line to the page, never a silent worker
         post({"type": "error", "message": bp.redact(f"{type(exc).__name__}: {exc}"), "during": kind})
 
@@ -164,6 +173,8 @@ async def open_manifest(data: dict) -> None:
     est = cost.estimate(size, chunk_size=max(1, part_size),
                         egress_fraction=1.0)
     saved = (await idb.partSummaries(m.job_id)).to_py()
+    if not saved and await pull_state(m):
+        saved = (await idb.partSummaries(m.job_id)).to_py()
     job = (await idb.getJob(m.job_id))
     if job is None:
         await idb.putJob(to_js({"job_id": m.job_id, "source": m.source, "parts": len(m.parts),
@@ -533,3 +544,97 @@ async def upload(data: dict) -> None:
               else f"upload failed: HTTP {resp.status}"})
     except JsException as exc:
         post({"type": "uploaded", "ok": False, "message": bp.redact(f"upload failed: {exc}")})
+
+
+# ---------------------------------------------------------------------------- remote job state
+
+def _note(message: str, level: str = "info") -> None:
+    post({"type": "note", "level": level, "message": bp.redact(message)})
+
+
+async def pull_state(m: mf.Manifest) -> bool:
+    """No local state: restore the job state saved at the manifest's checkpoint GET URL, if any."""
+    url = ((m.results or {}).get("checkpoint") or {}).get("get_url")
+    if not url:
+        return False
+    try:
+        resp = await js.fetch(url, to_js({"cache": "no-store"}, dict_converter=js.Object.fromEntries))
+        if resp.status in (403, 404):      # nothing saved yet (S3 answers 403 without ListBucket)
+            return False
+        if not (200 <= resp.status < 300):
+            _note(f"the manifest's checkpoint URL answered HTTP {resp.status}; starting fresh", "warning")
+            return False
+        text = await resp.text()
+    except JsException as exc:
+        _note(f"could not read the manifest's checkpoint URL ({exc}); starting fresh", "warning")
+        return False
+    try:
+        got = bs.decode(text, job_id=m.job_id, parts=[(p.start, p.end) for p in m.parts])
+    except bs.StateError as exc:
+        _note(f"the checkpoint saved at the manifest's checkpoint URL was discarded: {exc}; "
+              f"the job starts from the beginning", "warning")
+        return False
+    if got["finished"] or not got["parts"]:
+        return False
+    for rec in got["parts"]:
+        row = {"job_id": m.job_id, "index": rec["index"], "state": rec["state"],
+               "position": rec["position"], "records": rec["records"], "updated_at": time.time()}
+        if rec["state"] == "done":
+            row["report"] = rec["report"]
+        obj = to_js(row, dict_converter=js.Object.fromEntries)
+        if rec["state"] == "progress":
+            arr = js.Uint8Array.new(len(rec["checkpoint"]))
+            arr.assign(rec["checkpoint"])
+            obj.checkpoint = arr
+        await idb.putPart(obj)
+    done = sum(r["state"] == "done" for r in got["parts"])
+    _note(f"restored from the manifest's checkpoint URL: {done} parts done, "
+          f"{len(got['parts']) - done} in progress (saved on another device or session)")
+    return True
+
+
+async def sync_state(data: dict) -> None:
+    """Upload the job state (latest request wins; one upload at a time per worker)."""
+    state["sync_want"] = data
+    if state.get("syncing"):
+        return
+    state["syncing"] = True
+    try:
+        while state.get("sync_want") is not None:
+            want = state.pop("sync_want")
+            await _put_state(want)
+    finally:
+        state["syncing"] = False
+
+
+async def _put_state(want: dict) -> None:
+    m = state["manifest"]
+    target = (m.results or {}).get("checkpoint") if m is not None else None
+    if not target:
+        return
+    finished = bool(want.get("finished"))
+    records = []
+    if not finished:
+        for r in (await idb.partRecords(m.job_id)):
+            rec = {"index": int(r.index), "state": r.state, "position": int(r.position or 0),
+                   "records": int(getattr(r, "records", 0) or 0)}
+            report = getattr(r, "report", None)
+            blob = getattr(r, "checkpoint", None)
+            if isinstance(report, str):
+                rec["report"] = report
+            if blob is not None and hasattr(blob, "to_bytes"):
+                rec["checkpoint"] = blob.to_bytes()
+            records.append(rec)
+    limit = int(state["config"].get("state_max_bytes", bs.MAX_BYTES))
+    text, summary = bs.encode(m.job_id, m.source, records, saved_at=time.time(), finished=finished,
+                              max_bytes=limit)
+    init = {"method": target.get("method", "PUT"), "body": text,
+            "headers": {"Content-Type": "application/json"}}
+    msg = {"type": "synced", "seq": want.get("seq", 0), "finished": finished, **summary}
+    try:
+        resp = await js.fetch(target["url"], to_js(init, dict_converter=js.Object.fromEntries))
+        msg["ok"] = 200 <= resp.status < 300
+        msg["status"] = resp.status
+    except JsException as exc:
+        msg["ok"], msg["error"] = False, bp.redact(str(exc))
+    post(msg)

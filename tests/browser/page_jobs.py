@@ -128,7 +128,12 @@ def _wait_any(page: Page, needles: tuple[str, ...], timeout: float) -> str:
 
 
 def wait_done(page: Page, timeout: float = RUN_TIMEOUT_MS) -> None:
-    expect(page.get_by_test_id("status")).to_contain_text("Done:", timeout=timeout)
+    try:
+        expect(page.get_by_test_id("status")).to_contain_text("Done:", timeout=timeout)
+    except AssertionError as exc:      # say where the job stood, not only that it did not finish
+        where = {k: page.locator(sel).text_content() for k, sel in
+                 (("status", "#status"), ("parts", "#st-parts"), ("workers", "#workers-body"), ("notes", "#notes"))}
+        raise AssertionError(f"job never finished: {where}") from exc
 
 
 def fraction(page: Page) -> float:
@@ -183,3 +188,33 @@ def refresh_manifest(job: StagedJob) -> str:
 S3_EXPIRED = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
               "<Message>Request has expired</Message><X-Amz-Expires>3600</X-Amz-Expires>"
               "<RequestId>jsonm-test</RequestId></Error>")
+
+
+def remote_state(job: StagedJob) -> dict | None:
+    """The job state the page uploaded to the manifest's checkpoint URL (None if nothing yet)."""
+    target = job.manifest["results"]["checkpoint"]
+    try:
+        body = job.s3.get_object(Bucket=target["bucket"], Key=target["key"])["Body"].read()
+    except job.s3.exceptions.NoSuchKey:
+        return None
+    return json.loads(body)
+
+
+def clear_remote_state(job: StagedJob) -> None:
+    """Jobs are staged once per session and shared by tests: start each test without the state a
+    previous test left at the checkpoint URL (a fresh context would otherwise resume from it)."""
+    target = job.manifest["results"]["checkpoint"]
+    job.s3.delete_object(Bucket=target["bucket"], Key=target["key"])
+
+
+def guard_context(context, blocked: list[str]) -> None:
+    """The conftest network guard for an extra context (another "device")."""
+    def guard(route):
+        parts = urlsplit(route.request.url)
+        if parts.scheme in ("data", "blob", "about") or parts.hostname in ("127.0.0.1", "localhost", "::1"):
+            route.fallback()
+        else:
+            blocked.append(route.request.url)
+            route.abort("blockedbyclient")
+
+    context.route("**/*", guard)

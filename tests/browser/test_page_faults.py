@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from page_jobs import clear_remote_state
 from page_jobs import (S3_EXPIRED, assert_same_report, download_report, expected_report, refresh_manifest,
                        start_job, wait_done, wait_fraction)
 from playwright.sync_api import expect
@@ -14,6 +15,7 @@ KB = 1 << 10
 
 def test_five_percent_of_range_requests_fail_report_is_identical(guarded_page, site_url, staged):
     job = staged("demo6", 6.0, 512 * KB)
+    clear_remote_state(job)
     page = guarded_page
     rng = random.Random(5)
     seen = {"n": 0, "failed": []}
@@ -41,6 +43,7 @@ def test_five_percent_of_range_requests_fail_report_is_identical(guarded_page, s
 
 def test_expired_url_pauses_then_a_refreshed_manifest_continues(guarded_page, site_url, staged):
     job = staged("demo6", 6.0, 512 * KB)
+    clear_remote_state(job)
     page = guarded_page
     expired = {"on": False, "hits": 0}
     ok_parts: dict[int, int] = {}
@@ -76,6 +79,7 @@ def test_expired_url_pauses_then_a_refreshed_manifest_continues(guarded_page, si
 
 def test_corrupted_part_fails_its_sha256_and_can_be_retried_from_the_ui(guarded_page, site_url, staged):
     job = staged("plain6", 6.0, 768 * KB, gzip=False)
+    clear_remote_state(job)
     victim = 1
     page = guarded_page
     corrupt = {"on": True, "served": 0}
@@ -105,6 +109,7 @@ def test_corrupted_part_fails_its_sha256_and_can_be_retried_from_the_ui(guarded_
 
 def test_offline_pauses_and_online_resumes(guarded_page, site_url, staged):
     job = staged("demo6", 6.0, 512 * KB)
+    clear_remote_state(job)
     page = guarded_page
     start_job(page, site_url, job, workers=2)
     wait_fraction(page, 0.2)

@@ -3,6 +3,7 @@ at their checkpoint's byte position, and a tampered checkpoint is rejected with 
 
 from __future__ import annotations
 
+from page_jobs import clear_remote_state
 from page_jobs import (assert_same_report, download_report, expected_report, fraction, idb_parts, page_url,
                        wait_done, wait_fraction, wait_loaded)
 from playwright.sync_api import expect
@@ -15,6 +16,7 @@ SNAPSHOT_KB = 64            # … of engine snapshots taken at record boundaries
 def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page, site_url, staged):
     # identity (not gzip) parts, so a part in progress can restart with a Range from its checkpoint
     job = staged("plain12", 12.0, 2 * MB, gzip=False)     # ~6 parts: some done, two mid-way at 40 %
+    clear_remote_state(job)
     page = guarded_page
     url = page_url(site_url, job.manifest_url, workers=2, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
     page.goto(url)
@@ -65,6 +67,7 @@ def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page
 
 def test_tampered_checkpoint_is_rejected_and_the_part_restarts(guarded_page, site_url, staged):
     job = staged("plain6", 6.0, 768 * KB, gzip=False)
+    clear_remote_state(job)
     page = guarded_page
     url = page_url(site_url, job.manifest_url, workers=1, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
     page.goto(url)

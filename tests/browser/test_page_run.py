@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from page_jobs import clear_remote_state
 from page_jobs import assert_same_report, download_report, expected_report, page_url, wait_done, wait_loaded
 from playwright.sync_api import expect
 
@@ -13,6 +14,7 @@ MB = 1 << 20
 
 def test_full_run_two_workers_report_equals_cli_scan(guarded_page, site_url, staged, blocked_requests):
     job = staged("demo24", 24.0, 2 * MB)           # tens of MB, ~12 record-aligned gzip parts
+    clear_remote_state(job)
     assert len(job.parts) >= 10 and all(p["encoding"] == "gzip" for p in job.parts)
     page = guarded_page
     fetched: dict[int, int] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
+from page_jobs import clear_remote_state
 from page_jobs import assert_same_report, download_report, expected_report, start_job, wait_done
 from playwright.sync_api import expect
 
@@ -27,6 +28,7 @@ def hostile_data() -> bytes:
 
 def test_html_and_script_payloads_in_the_data_are_shown_as_text(guarded_page, site_url, staged):
     job = staged("hostile", hostile_data(), 32 * KB)
+    clear_remote_state(job)
     page = guarded_page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -52,6 +54,7 @@ def test_html_and_script_payloads_in_the_data_are_shown_as_text(guarded_page, si
 
 def test_bad_manifest_is_rejected_with_one_clear_message_before_any_fetch(guarded_page, site_url, staged):
     job = staged("hostile", hostile_data(), 32 * KB)
+    clear_remote_state(job)
     bad = json.loads(json.dumps(job.manifest))
     del bad["parts"][0]["sha256"]
     page = guarded_page

@@ -187,3 +187,59 @@ def test_purge_after_thirty_days():
     assert not bp.purge_due(None, 1e9)
     assert not bp.purge_due(0, 29 * 86400)
     assert bp.purge_due(0, 30 * 86400)
+
+
+# ---------------------------------------------------------------------------- job state (checkpoint URL)
+
+from jsonm_core import browser_state as bs  # noqa: E402
+
+_REPORT = '{"schema": "jsonm.report", "version": 1, "bytes": 10}'
+_PARTS = [(0, 10), (10, 20), (20, 30)]
+
+
+def _state(**kw):
+    recs = [{"index": 0, "state": "done", "position": 10, "records": 3, "report": _REPORT},
+            {"index": 1, "state": "progress", "position": 14, "records": 1, "checkpoint": b"\x00\xffgz"},
+            {"index": 2, "state": "progress", "position": 20}]          # no checkpoint: left out
+    return bs.encode("job1", {"bucket": "b", "key": "k"}, recs, saved_at=5.0, **kw)
+
+
+def test_job_state_round_trips_reports_and_checkpoint_bytes():
+    text, summary = _state()
+    assert summary["done"] == 1 and summary["progress"] == 1 and summary["dropped"] == []
+    assert "\\u0000" not in text and "gz" not in text          # bytes travel as base64, not raw
+    got = bs.decode(text, job_id="job1", parts=_PARTS)
+    assert not got["finished"] and got["saved_at"] == 5.0
+    assert got["parts"] == [{"index": 0, "state": "done", "position": 10, "records": 3, "report": _REPORT},
+                            {"index": 1, "state": "progress", "position": 14, "records": 1,
+                             "checkpoint": b"\x00\xffgz"}]
+
+
+def test_job_state_rejects_corrupt_foreign_and_inconsistent_documents():
+    text, _ = _state()
+    with pytest.raises(bs.StateError, match="integrity"):
+        bs.decode(text.replace('"position": 14', '"position": 15'), job_id="job1", parts=_PARTS)
+    with pytest.raises(bs.StateError, match="another job"):
+        bs.decode(text, job_id="job2", parts=_PARTS)
+    with pytest.raises(bs.StateError, match="not JSON"):
+        bs.decode(text[:-5], job_id="job1", parts=_PARTS)
+    with pytest.raises(bs.StateError, match="out of range"):
+        bs.decode(text, job_id="job1", parts=_PARTS[:1])
+    with pytest.raises(bs.StateError, match="outside the part"):
+        bs.decode(text, job_id="job1", parts=[(0, 10), (15, 20)])
+    with pytest.raises(bs.StateError, match="not a jsonm job state"):
+        bs.decode('{"schema": "jsonm.report"}', job_id="job1", parts=_PARTS)
+
+
+def test_job_state_is_size_bounded_dropping_checkpoints_first():
+    big = {"index": 1, "state": "progress", "position": 12, "checkpoint": b"x" * 3000}
+    rep = {"index": 0, "state": "done", "position": 10, "report": _REPORT}
+    text, summary = bs.encode("j", None, [rep, big], saved_at=0, max_bytes=1000)
+    assert summary["dropped"] == [1] and summary["done"] == 1 and len(text) < 1000
+    assert [p["index"] for p in bs.decode(text, job_id="j", parts=_PARTS)["parts"]] == [0]
+
+
+def test_finished_job_state_carries_no_parts():
+    text, summary = bs.encode("j", None, [], saved_at=1, finished=True)
+    got = bs.decode(text, job_id="j", parts=_PARTS)
+    assert got["finished"] and got["parts"] == [] and summary["done"] == 0

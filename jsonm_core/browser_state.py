@@ -1,0 +1,125 @@
+"""A job's resumable state as one plain, versioned JSON document (no pickles).
+
+The page uploads it to the manifest's checkpoint PUT URL (``results.checkpoint.url``) so the job
+can resume on another device from the manifest alone, and reads it back from the matching GET
+URL (``results.checkpoint.get_url``) when this browser has no IndexedDB state for the job.
+Done parts carry their part report (JSON text); parts in progress carry the engine checkpoint
+(base64; the blob has its own integrity hash and source identity).  The whole document carries a
+sha256 over its canonical JSON, so a corrupt or foreign one is rejected with one clear message.
+Standard library only; runs in the Pyodide workers.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any, Iterable, Sequence
+
+SCHEMA = "jsonm.job_state"
+VERSION = 1
+MAX_BYTES = 64 << 20       # upload bound: larger states drop entries (those parts are redone)
+
+
+class StateError(ValueError):
+    """The remote job state is unreadable, corrupt, or belongs to another job."""
+
+
+def _digest(body: dict) -> str:
+    canon = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+
+def _entry(p: dict) -> dict:
+    e = {"index": int(p["index"]), "state": p["state"], "position": int(p.get("position") or 0),
+         "records": int(p.get("records") or 0)}
+    if p["state"] == "done":
+        e["report"] = str(p["report"])
+    else:
+        e["checkpoint"] = base64.b64encode(bytes(p["checkpoint"])).decode("ascii")
+    return e
+
+
+def _weight(e: dict) -> int:
+    return len(e.get("report") or e.get("checkpoint") or "") + 128
+
+
+def encode(job_id: str, source: dict, parts: Iterable[dict], *, saved_at: float,
+           finished: bool = False, max_bytes: int = MAX_BYTES) -> tuple[str, dict]:
+    """(JSON text, summary) for the part records {index, state: done|progress, position, records,
+    report (text, done) | checkpoint (bytes, progress)}.  Over `max_bytes`, the biggest entries
+    are left out (checkpoints before reports): those parts are simply processed again."""
+    entries = []
+    for p in sorted(parts, key=lambda p: int(p["index"])):
+        if p.get("state") == "done" and p.get("report") is not None:
+            entries.append(_entry(p))
+        elif p.get("state") == "progress" and p.get("checkpoint") is not None:
+            entries.append(_entry(p))
+    dropped: list[int] = []
+    total = sum(_weight(e) for e in entries)
+    for e in sorted(entries, key=lambda e: (e["state"] == "done", -_weight(e))):
+        if total <= max_bytes:
+            break
+        total -= _weight(e)
+        dropped.append(e["index"])
+    entries = [e for e in entries if e["index"] not in dropped]
+    body = {"schema": SCHEMA, "version": VERSION, "job_id": job_id, "source": source,
+            "saved_at": float(saved_at), "finished": bool(finished), "parts": entries}
+    text = json.dumps(dict(body, sha256=_digest(body)), ensure_ascii=False)
+    summary = {"done": sum(e["state"] == "done" for e in entries),
+               "progress": sum(e["state"] == "progress" for e in entries),
+               "dropped": sorted(dropped), "bytes": len(text.encode("utf-8"))}
+    return text, summary
+
+
+def decode(text: str | bytes, *, job_id: str, parts: Sequence[tuple[int, int]]) -> dict:
+    """Validate a job state for this job (`parts`: the manifest's (start, end) per part) and
+    return {"saved_at", "finished", "parts": [records with checkpoint bytes decoded]}."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise StateError(f"not JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise StateError("not a jsonm job state")
+    if doc.get("version") != VERSION:
+        raise StateError(f"unsupported job state version {doc.get('version')!r}")
+    claimed = doc.pop("sha256", None)
+    if not isinstance(claimed, str) or _digest(doc) != claimed:
+        raise StateError("integrity hash mismatch (corrupt or edited)")
+    if doc.get("job_id") != job_id:
+        raise StateError("it belongs to another job")
+    out, seen = [], set()
+    for e in doc.get("parts") or []:
+        out.append(_check_entry(e, parts, seen))
+    return {"saved_at": doc.get("saved_at"), "finished": bool(doc.get("finished")), "parts": out}
+
+
+def _check_entry(e: Any, parts: Sequence[tuple[int, int]], seen: set) -> dict:
+    if not isinstance(e, dict) or not isinstance(e.get("index"), int):
+        raise StateError("a part entry has no index")
+    i = e["index"]
+    if not 0 <= i < len(parts) or i in seen:
+        raise StateError(f"part index {i} is out of range or repeated")
+    seen.add(i)
+    start, end = parts[i]
+    pos = e.get("position")
+    if not isinstance(pos, int) or not start <= pos <= end:
+        raise StateError(f"part {i}: position {pos!r} outside the part")
+    rec = {"index": i, "state": e.get("state"), "position": pos, "records": int(e.get("records") or 0)}
+    if e.get("state") == "done":
+        try:
+            report = json.loads(e.get("report"))
+        except (TypeError, ValueError):
+            raise StateError(f"part {i}: unreadable report") from None
+        if not isinstance(report, dict) or report.get("schema") != "jsonm.report":
+            raise StateError(f"part {i}: not a jsonm report")
+        rec["report"] = e["report"]
+    elif e.get("state") == "progress":
+        try:
+            rec["checkpoint"] = base64.b64decode(e.get("checkpoint") or "", validate=True)
+        except (binascii.Error, ValueError, TypeError):
+            raise StateError(f"part {i}: checkpoint is not base64") from None
+    else:
+        raise StateError(f"part {i}: unknown state {e.get('state')!r}")
+    return rec
