@@ -150,9 +150,9 @@ class Profiler:
             m = max(lens)
             if m > c.smax:
                 c.smax = m
-            u = dict.fromkeys(ps)                # distinct values, first occurrence order
+            u = ps
             if len(c.ex) < MAX_EXAMPLES:         # examples: exactly as value by value
-                it = iter(u)
+                it = iter(dict.fromkeys(ps))     # distinct values, first occurrence order
                 kmv = c.kmv
                 for x in it:
                     h = crc32(x.encode("utf-8", "surrogatepass"))
