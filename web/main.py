@@ -268,9 +268,9 @@ def on_synced(data):
     node = el("remote-state")
     if data.get("ok"):
         if data.get("finished"):
-            text = "job finished — the checkpoint URL now says so"
+            text = "job marked finished (nothing left to resume)"
         else:
-            text = "saved %s: %d parts done, %d in progress (%s)" % (
+            text = "saved at %s — %d parts done, %d in progress (%s)" % (
                 js.Date.new().toLocaleTimeString(), data.get("done", 0), data.get("progress", 0),
                 fmt_bytes(data.get("bytes", 0)))
             if data.get("dropped"):
@@ -359,6 +359,7 @@ def on_manifest(data):
         el("start-btn").textContent = "Resume job"
     elif job.complete:
         status("This job is already complete in this browser — press Start to rebuild the report.", "ok")
+        el("start-btn").textContent = "Start"
     else:
         status("Manifest valid. Press Start to process %s in %d parts." % (fmt_bytes(src["size"]), len(job.parts)), "ok")
         el("start-btn").textContent = "Start"
@@ -491,11 +492,42 @@ def reset_job():
 # ---------------------------------------------------------------------------- rendering
 
 def set_buttons():
-    running = App.running and not App.paused
-    el("start-btn").disabled = App.job is None or App.running
-    el("pause-btn").disabled = not running or App.report_text is not None
-    el("resume-btn").disabled = not (App.running and App.paused)
-    el("cancel-btn").disabled = not App.running or App.report_text is not None
+    finished = App.report_text is not None
+    running = App.running and not App.paused and not finished
+    start = el("start-btn")
+    start.disabled = App.job is None or App.running or finished or App.finalizing
+    if finished:
+        start.textContent = "Done"
+    el("pause-btn").disabled = not running
+    el("resume-btn").disabled = not (App.running and App.paused) or finished
+    el("cancel-btn").disabled = not App.running or finished
+    el("job-card").setAttribute("data-phase", job_phase())
+
+
+def job_phase():
+    """One word for the job's state (tests and styling read it from the job card)."""
+    if App.job is None:
+        return "none"
+    if App.report_text is not None:
+        return "done"
+    if App.finalizing:
+        return "merging"
+    if App.running:
+        return "paused" if App.paused else "running"
+    return "ready"
+
+
+def worker_state(w):
+    """What a worker row says: the job's phase wins over a worker's last message."""
+    if w.state in ("booting", "error") or w.recycling:
+        return "recycling" if w.recycling else w.state
+    if App.report_text is not None:
+        return "done"
+    if w.pausing:
+        return "pausing"
+    if not w.assigned:
+        return "paused" if App.paused and App.running else "idle"
+    return w.state
 
 
 def render_workers():
@@ -504,7 +536,9 @@ def render_workers():
     for w in App.workers:
         tr = document.createElement("tr")
         parts = ", ".join(str(p) for p in w.assigned) or "—"
-        for value in ("#%d" % (w.slot + 1), w.state, parts, fmt_bytes(w.wasm) if w.wasm else "—"):
+        shown = worker_state(w)
+        tr.className = "w-" + shown.split(" ")[0]
+        for value in ("#%d" % (w.slot + 1), shown, parts, fmt_bytes(w.wasm) if w.wasm else "—"):
             td = document.createElement("td")
             td.textContent = value
             tr.appendChild(td)
@@ -547,7 +581,10 @@ def render_progress():
         App.meter.add(now, job.done_bytes)
     rate = App.meter.rate()
     set_text("st-rate", "%.2f MB/s" % (rate / bp.MB))
-    set_text("st-eta", fmt_secs(job.eta_seconds(rate)) if rate > 0 else "—")
+    if job.complete:
+        set_text("st-eta", "done")
+    else:
+        set_text("st-eta", fmt_secs(job.eta_seconds(rate)) if rate > 0 and App.running and not App.paused else "—")
     c = job.counts()
     in_flight = sum(len(w.assigned) for w in App.workers)
     set_text("st-parts", "%d done · %d in flight · %d queued%s" % (
@@ -713,7 +750,7 @@ def render_schema():
         tr = document.createElement("tr")
         depth = path.count(".") + path.count("[")
         cells = ((path, "path"), (fmt_int(p.get("count", 0)), "mono"),
-                 (describe_types(p.get("types") or {}), ""), (describe_stats(p), "mono"),
+                 (describe_types(p.get("types") or {}), "types"), (describe_stats(p), "mono"),
                  (fmt_int(p["distinct"]) if isinstance(p.get("distinct"), int) else "—", "mono"))
         for k, (value, cls) in enumerate(cells):
             td = document.createElement("td")

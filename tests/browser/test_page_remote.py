@@ -52,7 +52,7 @@ def test_resume_on_another_device_from_the_manifest_alone(guarded_page, browser,
     saved = _pause_mid_part(page, job)
     remote = _wait_uploaded(page, job, saved)
     assert remote["schema"] == "jsonm.job_state" and remote["job_id"] == job.job_id
-    expect(page.get_by_test_id("remote-state")).to_contain_text("Checkpoint URL: saved")
+    expect(page.get_by_test_id("remote-state")).to_contain_text("Checkpoint URL: saved at")
     done = {p["index"] for p in saved if p["state"] == "done"}
     in_progress = {p["index"]: p["position"] for p in saved if p["state"] == "progress" and p["checkpoint_bytes"]}
 

@@ -29,6 +29,12 @@ def test_full_run_two_workers_report_equals_cli_scan(guarded_page, site_url, sta
     assert_same_report(report, expected_report(job.path))
     assert report["totals"]["errors"] >= 1                      # the demo's planted faults are found
     assert report["source"]["key"] == job.manifest["source"]["key"]
+    # finished: the controls and the worker table say so (no stale "streaming", no live Start)
+    expect(page.locator("#job-card")).to_have_attribute("data-phase", "done")
+    for control in ("start", "pause", "resume", "cancel"):
+        expect(page.get_by_test_id(control)).to_be_disabled()
+    expect(page.locator("#workers-body tr td:nth-child(2)")).to_have_text(["done", "done"])
+    expect(page.locator("#st-eta")).to_have_text("done")
     assert sorted(fetched) == list(range(len(job.parts)))       # every part fetched …
     assert page.get_by_test_id("progress").get_attribute("data-duplicates") is None  # … and processed once
     # both workers did work, the findings table shows the report's findings
