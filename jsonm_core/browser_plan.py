@@ -108,10 +108,19 @@ def pressure_level(used_bytes: int, budget_bytes: int) -> str:
     return "normal"
 
 
-def on_pressure(level: str, next_range: int) -> dict:
-    """What to do at a pressure level: next range size, prefetch on/off, recycle the worker."""
+RECYCLE_MIN_WORK = CHECKPOINT_EVERY_BYTES  # a worker processes this much before it may be recycled
+
+
+def on_pressure(level: str, next_range: int, *, worked: int | None = None,
+                min_work: int = RECYCLE_MIN_WORK) -> dict:
+    """What to do at a pressure level: next range size, prefetch on/off, recycle the worker.
+
+    `worked` (bytes this worker incarnation has fed) guards against a recycle loop: a fresh
+    worker already at the critical level (budget below Pyodide's baseline) first does
+    `min_work` bytes, so every incarnation makes progress past its checkpoint."""
     if level == "critical":
-        return {"range": max(MIN_CHUNK, next_range // 2), "prefetch": False, "recycle": True}
+        recycle = worked is None or worked >= min_work
+        return {"range": max(MIN_CHUNK, next_range // 2), "prefetch": False, "recycle": recycle}
     if level == "moderate":
         return {"range": max(MIN_CHUNK, next_range // 2), "prefetch": False, "recycle": False}
     return {"range": next_range, "prefetch": True, "recycle": False}

@@ -128,7 +128,8 @@ def read_config():
     cfg = {}
     for name, key, scale in (("checkpoint_kb", "checkpoint_every", 1024), ("snapshot_kb", "snapshot_every", 1024),
                              ("memory_mb", "memory_budget", 1 << 20), ("attempts", "max_attempts", 1),
-                             ("sync_s", "sync_seconds", 1), ("state_kb", "state_max_bytes", 1024)):
+                             ("sync_s", "sync_seconds", 1), ("state_kb", "state_max_bytes", 1024),
+                             ("recycle_min_kb", "recycle_min_work", 1024)):
         v = query_param(name)
         if v and v.isdigit():
             cfg[key] = int(v) * scale

@@ -30,7 +30,7 @@ BUFFER = 4 << 20
 PIECE = 256 << 10
 SNAPSHOT_EVERY = 1 << 20
 state = {"manifest": None, "pause": False, "cancel": False, "checkpoint_now": False,
-         "queue": [], "running": None, "queue_task": False,
+         "queue": [], "running": None, "queue_task": False, "worked": 0,
          "prefetched": {}, "fresh": set(), "prefetch": True, "range": None, "config": {}}
 
 
@@ -477,6 +477,7 @@ async def feed(engine, data: bytes, data_at: int, fed: int, after_piece=None) ->
         piece = bytes(view[i:i + PIECE])
         engine.feed(piece)
         fed += len(piece)
+        state["worked"] += len(piece)
         if after_piece is not None:
             await after_piece(fed)
     await asyncio.sleep(0)               # let pause/checkpoint messages in
@@ -492,7 +493,8 @@ def progress_msg(part: mf.Part, fed: int, engine, fetched: int, requests: int) -
 def pressure(m: mf.Manifest, part: mf.Part) -> None:
     budget = int(state["config"].get("memory_budget", 1536 << 20))
     level = bp.pressure_level(wasm_bytes(), budget)
-    decision = bp.on_pressure(level, state.get("range") or (8 << 20))
+    decision = bp.on_pressure(level, state.get("range") or (8 << 20), worked=state["worked"],
+                              min_work=int(state["config"].get("recycle_min_work", bp.RECYCLE_MIN_WORK)))
     state["prefetch"] = decision["prefetch"]
     state["range"] = decision["range"]
     if decision["recycle"]:

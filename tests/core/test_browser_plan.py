@@ -71,6 +71,14 @@ def test_pressure_levels_and_decisions():
     assert bp.on_pressure("moderate", bp.MIN_CHUNK)["range"] == bp.MIN_CHUNK
 
 
+def test_a_fresh_worker_does_some_work_before_it_may_be_recycled():
+    assert not bp.on_pressure("critical", 8 * MB, worked=0)["recycle"]          # no recycle loop
+    assert not bp.on_pressure("critical", 8 * MB, worked=bp.RECYCLE_MIN_WORK - 1)["recycle"]
+    assert bp.on_pressure("critical", 8 * MB, worked=bp.RECYCLE_MIN_WORK)["recycle"]
+    assert bp.on_pressure("critical", 8 * MB, worked=10, min_work=10)["prefetch"] is False
+    assert not bp.on_pressure("moderate", 8 * MB, worked=1 << 40)["recycle"]
+
+
 @pytest.mark.parametrize("status, body, kind", [
     (200, "", "ok"), (206, "", "ok"), (None, "", "retry"), (0, "", "retry"),
     (500, "", "retry"), (503, "SlowDown", "retry"), (429, "", "retry"),
