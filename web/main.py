@@ -250,7 +250,7 @@ def has_remote_state():
     return bool(App.info) and "checkpoint" in (App.info.get("results") or [])
 
 
-def request_sync(force=False, finished=False):
+def request_sync(force=False, finished=False, clear=False):
     """Upload the job state to the manifest's checkpoint URL: at most every `sync_seconds`
     (default 3 s) while running, and always at pause, pagehide and the end of the job."""
     if not has_remote_state() or App.job is None:
@@ -262,13 +262,15 @@ def request_sync(force=False, finished=False):
     App.sync_seq += 1
     node = el("remote-state")
     node.setAttribute("data-sent", str(App.sync_seq))
-    first_ready().send({"type": "sync", "seq": App.sync_seq, "finished": finished})
+    first_ready().send({"type": "sync", "seq": App.sync_seq, "finished": finished, "clear": clear})
 
 
 def on_synced(data):
     node = el("remote-state")
     if data.get("ok"):
-        if data.get("finished"):
+        if data.get("cleared"):
+            text = "cleared (this job was forgotten)"
+        elif data.get("finished"):
             text = "job marked finished (nothing left to resume)"
         else:
             text = "saved at %s — %d parts done, %d in progress (%s)" % (
@@ -847,6 +849,7 @@ def on_forget(_e=None):
     if App.info is None:
         return
     cancel_job()
+    request_sync(force=True, clear=True)      # another device must not resume a forgotten job
     first_ready().send({"type": "forget", "job_id": App.info["job_id"]})
 
 

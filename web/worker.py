@@ -616,7 +616,7 @@ async def _put_state(want: dict) -> None:
         return
     finished = bool(want.get("finished"))
     records = []
-    if not finished:
+    if not finished and not want.get("clear"):
         for r in (await idb.partRecords(m.job_id)):
             rec = {"index": int(r.index), "state": r.state, "position": int(r.position or 0),
                    "records": int(getattr(r, "records", 0) or 0)}
@@ -632,7 +632,8 @@ async def _put_state(want: dict) -> None:
                               max_bytes=limit)
     init = {"method": target.get("method", "PUT"), "body": text,
             "headers": {"Content-Type": "application/json"}}
-    msg = {"type": "synced", "seq": want.get("seq", 0), "finished": finished, **summary}
+    msg = {"type": "synced", "seq": want.get("seq", 0), "finished": finished,
+           "cleared": bool(want.get("clear")), **summary}
     try:
         resp = await js.fetch(target["url"], to_js(init, dict_converter=js.Object.fromEntries))
         msg["ok"] = 200 <= resp.status < 300

@@ -107,4 +107,14 @@ def test_a_corrupt_remote_state_is_discarded_with_a_note(guarded_page, site_url,
     expect(page.get_by_test_id("notes")).to_contain_text(
         "the checkpoint saved at the manifest's checkpoint URL was discarded: integrity hash mismatch")
     assert idb_parts(page, job.job_id) == []
+    # "Forget this job" also empties the state at the checkpoint URL (no other device resumes it)
+    page.get_by_test_id("forget").click()
+    expect(page.get_by_test_id("status")).to_contain_text("Job forgotten")
+    cleared = None
+    for _ in range(100):
+        cleared = remote_state(job)
+        if cleared and cleared.get("sha256") != "0" * 64:
+            break
+        page.wait_for_timeout(100)
+    assert cleared["parts"] == [] and not cleared["finished"] and cleared["job_id"] == job.job_id
     clear_remote_state(job)
