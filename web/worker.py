@@ -364,6 +364,9 @@ async def stream_part(m: mf.Manifest, part: mf.Part, engine, position: int) -> N
     requests_unreported = 0
     while True:
         start_at = part.start if part.encoding == "gzip" else (hashed_to if hasher else fed)
+        if start_at >= part.end:
+            break                       # the checkpoint already covers the whole part: a Range
+                                        # from its end would be refused (416); just finish it
         url, headers, whole = request_for(part, start_at)
         if whole:
             hasher, hashed_to = hashlib.sha256(), part.start
