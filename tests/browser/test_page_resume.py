@@ -3,9 +3,8 @@ at their checkpoint's byte position, and a tampered checkpoint is rejected with 
 
 from __future__ import annotations
 
-from page_jobs import clear_remote_state
-from page_jobs import (assert_same_report, download_report, expected_report, fraction, idb_parts, page_url,
-                       wait_done, wait_fraction, wait_loaded)
+from page_jobs import (assert_same_report, clear_remote_state, download_report, expected_report, fraction,
+                       idb_parts, start_job, wait_done, wait_fraction, wait_loaded)
 from playwright.sync_api import expect
 
 KB, MB = 1 << 10, 1 << 20
@@ -18,10 +17,7 @@ def test_reload_at_40_percent_resumes_without_refetching_done_bytes(guarded_page
     job = staged("plain12", 12.0, 2 * MB, gzip=False)     # ~6 parts: some done, two mid-way at 40 %
     clear_remote_state(job)
     page = guarded_page
-    url = page_url(site_url, job.manifest_url, workers=2, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
-    page.goto(url)
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    url = start_job(page, site_url, job, workers=2, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
     shown = wait_fraction(page, 0.40)
     page.reload()
     status = wait_loaded(page)
@@ -69,10 +65,7 @@ def test_tampered_checkpoint_is_rejected_and_the_part_restarts(guarded_page, sit
     job = staged("plain6", 6.0, 768 * KB, gzip=False)
     clear_remote_state(job)
     page = guarded_page
-    url = page_url(site_url, job.manifest_url, workers=1, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
-    page.goto(url)
-    wait_loaded(page)
-    page.get_by_test_id("start").click()
+    url = start_job(page, site_url, job, workers=1, checkpoint_kb=CHECKPOINT_KB, snapshot_kb=SNAPSHOT_KB)
     wait_fraction(page, 0.25)
     for _ in range(20):              # pause until a part is caught mid-way with a checkpoint saved
         page.get_by_test_id("pause").click()
