@@ -77,6 +77,8 @@ FAST_MAX_HEIGHT = 200
 # (a fatal error, not a RecursionError) somewhere past ~3000 levels: windows that could nest this
 # deep go to the exact path before the C scanner ever sees them.
 SCAN_SAFE_NESTING = 1000
+# Fast-path values wait in per-node lists for one C-level reduction per this many input bytes.
+FLUSH_BYTES = 4 << 20
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 EXCERPT_MAX = 48
@@ -218,6 +220,8 @@ class Engine:
         self._fast_wait = 0
         self._win = 1 << 20
         self._win_bound = 1 << 30               # nesting bound of the current fast-path window
+        self._win_lone_free = False             # the window holds no unpaired surrogate escape
+        self._flushed_at = 0                    # input offset of the last profiler flush
         self._last_nb = 0
         # accounting
         self.records = 0
@@ -1097,9 +1101,13 @@ class Engine:
 
     # ---- fast path ----------------------------------------------------------------------------------
     def _fast(self, j: int) -> int:
-        """``_fast_window`` then the profiler's batched reduction (nothing stays pending outside)."""
+        """``_fast_window``, then the profiler's batched reduction when the exact path takes over
+        (it updates nodes value by value) or every ``FLUSH_BYTES`` of input: fewer, larger C-level
+        reductions, and a bound on what stays pending.  Reads of the profile flush first."""
         r = self._fast_window(j)
-        self.prof.flush()
+        if r == -2 or (r >= 0 and self._base + r - self._flushed_at >= FLUSH_BYTES):
+            self.prof.flush()
+            self._flushed_at = self._base + (j if r < 0 else r)
         return r
 
     def _fast_window(self, j: int) -> int:
@@ -1127,12 +1135,13 @@ class Engine:
                 s = sb.decode("utf-8")
                 bad_utf8 = not (ex.reason == "unexpected end of data" and j + win >= len(buf))
             ascii_ = len(s) == len(raw) if not bad_utf8 else s.isascii()
-            bound = sb.count(b"[") + sb.count(b"{")
+            bound = _nesting_bound_fast(sb)
             if bound >= SCAN_SAFE_NESTING:
                 bound = _nesting_bound_bytes(sb)
                 if bound >= SCAN_SAFE_NESTING:
                     return -2
             self._win_bound = bound             # no value in this window nests deeper
+            self._win_lone_free = _lone_free(sb)
             k = 0
             bpos = j                            # buffer index of s[k]
             took = 0
@@ -1154,12 +1163,22 @@ class Engine:
                             fail, why = end, "edge"
                     elif nxt not in " \t\r\n,]}" and not (fmt == "seq" and nxt == "\x1e"):
                         fail, why = end, "delim"
+                nb = -1
                 if fail < 0:
                     rec = s[k:end]
-                    if fmt == "ndjson" and "\n" in rec:
-                        fail, why = end, "anomaly"
+                    if ascii_ or rec.isascii():
+                        nb = end - k
+                    if fmt == "ndjson":
+                        cn = s.find("\n", k)
+                        if 0 <= cn < end:
+                            fail, why = end, "anomaly"
+                        elif nb < 0 and cn > 0 and _S_WS.match(s, end).end() > cn:
+                            # bytes to the line's end (a byte scan) less the ASCII blanks after
+                            # the record: its UTF-8 length without encoding it again
+                            nb = sb.find(b"\n", bpos - j) - (bpos - j) - (cn - end)
                 if fail < 0:
-                    nb = end - k if ascii_ else len(rec.encode("utf-8"))
+                    if nb < 0:
+                        nb = len(rec.encode("utf-8"))
                     r = self._fast_record(obj, rec, bpos, nb)
                     if r < 0:
                         fail, why = end, "anomaly"
@@ -1209,7 +1228,7 @@ class Engine:
         stack = self._stack
         if nb > self.cap:                       # larger than the buffer: always the exact path
             return -1
-        if ("\\ud" in rec or "\\uD" in rec) and _has_lone(rec):
+        if not self._win_lone_free and ("\\ud" in rec or "\\uD" in rec) and _has_lone(rec):
             return -1
         limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
         if self._win_bound >= limit and len(rec) >= 2 * limit and rec.count("[") + rec.count("{") >= limit \
@@ -1519,6 +1538,47 @@ def _nesting_bound_bytes(b: bytes) -> int:
         elif depth - low > rise:
             rise = depth - low
     return rise
+
+
+_BOUND_STEP = 64
+
+
+def _nesting_bound_fast(b: bytes) -> int:
+    """A cheap upper bound of ``_nesting_bound_bytes``: brackets taken ``_BOUND_STEP`` at a time
+    (inside a step the depth stays within its opens above and its closes below its start), so the
+    Python loop runs once per 64 brackets instead of once per bracket.  Loose by at most about two
+    steps; the exact bound is computed only when this one reaches the limit."""
+    br = b.translate(None, _NOT_BRACKET_B)
+    n = len(br)
+    if n < SCAN_SAFE_NESTING:
+        return n
+    depth = low = rise = 0
+    for i in range(0, n, _BOUND_STEP):
+        c = br[i:i + _BOUND_STEP]
+        opens = c.count(b"[") + c.count(b"{")
+        closes = len(c) - opens
+        if depth - closes < low:
+            low = depth - closes
+        if depth + opens - low > rise:
+            rise = depth + opens - low
+        depth += opens - closes
+    return rise
+
+
+_SURR_ESC_ANY = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURR_ESC_PAIR = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F]")
+
+
+def _lone_free(b: bytes) -> bool:
+    """True when the UTF-8 text ``b`` surely holds no unpaired surrogate escape: every surrogate
+    escape is half of a high+low pair.  Without an escaped backslash before a ``u`` every ``\\u``
+    is an escape, so counting is exact; otherwise False (undecided: ``_has_lone`` decides per
+    record).  Bytes, not the decoded text: one byte per character to scan, not up to four."""
+    if b"\\u" not in b:
+        return True
+    if b"\\\\u" in b:
+        return False
+    return len(_SURR_ESC_ANY.findall(b)) == 2 * len(_SURR_ESC_PAIR.findall(b))
 
 
 # Escapes read left to right (so an escaped backslash is never taken for the start of \u):
