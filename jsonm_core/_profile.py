@@ -16,6 +16,7 @@ from itertools import repeat as _repeat
 from zlib import crc32
 
 SAFE_INT = 1 << 53
+NEG_SAFE_INT = -SAFE_INT               # a constant: `-SAFE_INT` inline allocates a new int per test
 SCALE_BITS = 1074                      # every finite float times 2**1074 is an integer
 KMV_K = 256                            # distinct sketch size (exact below K distinct values)
 MAX_EXAMPLES = 3
@@ -424,7 +425,7 @@ class Profiler:
                         self._flush_node(c)
                         pn = c.pn
                 pn.append(x)
-                if x > SAFE_INT or x < -SAFE_INT:
+                if x > SAFE_INT or x < NEG_SAFE_INT:
                     big.append((c, x))
             elif x is None:
                 if _NULL_H in c.kmv:
@@ -498,7 +499,7 @@ class Profiler:
                             self._flush_node(c)
                             pn = c.pn
                     pn.append(x)
-                    if x > SAFE_INT or x < -SAFE_INT:
+                    if x > SAFE_INT or x < NEG_SAFE_INT:
                         big.append((c, x))
                 elif x is None:
                     if _NULL_H in c.kmv:
@@ -542,7 +543,7 @@ class Profiler:
     def _scalar(self, node: Node, x, tx, big: list) -> None:
         if tx is int:
             self.scalar_int(node, x)
-            if x > SAFE_INT or x < -SAFE_INT:
+            if x > SAFE_INT or x < NEG_SAFE_INT:
                 big.append((node, x))
         elif tx is float:
             self.scalar_float(node, x)
