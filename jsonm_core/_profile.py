@@ -121,6 +121,15 @@ class Profiler:
         self.overflow_base = 0
         self.dirty: list = []        # batch-mode nodes with pending values (see ``flush``)
 
+    def __del__(self) -> None:
+        # Freeing the root would free the path tree recursively, one C frame per level: a tree a few
+        # thousand levels deep (max_depth raised) overflows Pyodide's stack, a fatal error there.
+        # Unlinking every node first (all stay reachable from ``nodes``) frees them one by one.
+        for n in self.nodes.values():
+            n.kids = {}
+            n.kso = {}
+            n.item = None
+
     @property
     def overflow(self) -> int:
         self.flush()

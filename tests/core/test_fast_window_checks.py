@@ -132,8 +132,21 @@ class _ScanSpy:
         return E._DECODER.scan_once(s, k)
 
 
-# max_paths=2000: an engine whose path tree is a chain ~4096 nodes deep (max_depth raised past
-# that) dies with a fatal stack overflow in Pyodide when it is freed, exact path or not.
+def test_freeing_an_engine_with_a_path_tree_thousands_of_levels_deep():
+    """Freeing a 5000-level path tree node by node recursed once per level, which killed Pyodide
+    (a fatal JS stack overflow, not a RecursionError); the profiler now unlinks its nodes first."""
+    import gc
+    import weakref
+    e = Engine(max_depth=10000, max_paths=10000, exact=True)
+    e.feed(b"[" * 5000 + b"]" * 5000)
+    r = e.finish()
+    assert r["paths"]["$" + "[*]" * 4999]["count"] == 1
+    prof = weakref.ref(e.prof)
+    del e
+    gc.collect()
+    assert prof() is None
+
+
 @pytest.mark.parametrize("max_depth", [1024, 10000])
 def test_a_document_nested_5000_deep_never_reaches_the_c_scanner(monkeypatch, max_depth):
     deep = b"[" * 5000 + b"1" + b"]" * 5000
