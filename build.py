@@ -322,8 +322,22 @@ def cmd_test(ns: argparse.Namespace) -> int:
     return venv_run(["-m", "pytest", *ns.pytest_args])
 
 
+def bench_wants_browser(args: list[str]) -> bool:
+    """Does this bench run include the cold page load (the default extras do)?"""
+    for i, a in enumerate(args):
+        if a.startswith("--extras"):
+            value = a.partition("=")[2] if "=" in a else (args[i + 1] if i + 1 < len(args) else "")
+            return "pageload" in value.split(",")
+    return True
+
+
 def cmd_bench(ns: argparse.Namespace) -> int:
     build_site()
+    if bench_wants_browser(ns.bench_args):
+        try:
+            ensure_chromium()
+        except BuildError as exc:  # the other measurements still run; the page load row says why
+            log(f"page load will not be measured: {exc}")
     return venv_run(["-m", "tests.bench", *ns.bench_args])
 
 

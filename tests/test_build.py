@@ -111,6 +111,13 @@ def test_missing_chromium_without_apt_gives_one_actionable_line(monkeypatch):
         build.ensure_chromium()
 
 
+@pytest.mark.parametrize("args, wanted", [
+    ([], True), (["--quick"], True), (["--extras", "none"], False), (["--extras=workers,gzip"], False),
+    (["--extras", "workers,pageload"], True), (["--extras=pageload"], True), (["--json", "--extras"], False)])
+def test_bench_installs_chromium_only_when_it_measures_the_page_load(args, wanted):
+    assert load_build_module().bench_wants_browser(args) is wanted
+
+
 def test_static_server_sends_csp_and_module_types():
     from jsonm_core.devserve import StaticServer
 
