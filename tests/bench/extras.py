@@ -80,7 +80,9 @@ def extra_workers(path: Path) -> tuple[list[Row], list[str]]:
                  "merged_report_identical": identical,
                  "part_seconds": [round(r["seconds"], 3) for r in two["results"]]})]
     note = (f"- {path.name}: 1 worker {fmt(one['mb_per_s'])} MB/s, 2 workers {fmt(two['mb_per_s'])} MB/s: "
-            f"**×{two['mb_per_s'] / one['mb_per_s']:.2f}** (parts took "
+            f"**×{two['mb_per_s'] / one['mb_per_s']:.2f}** (fastest of {len(two['round_seconds'])} rounds on "
+            f"the same booted workers: 1 worker {', '.join(fmt(x, 2) for x in one['round_seconds'])} s, "
+            f"2 workers {', '.join(fmt(x, 2) for x in two['round_seconds'])} s; its parts took "
             f"{', '.join(fmt(r['seconds'], 2) for r in two['results'])} s); CPU in the processing window "
             f"{one['cpu_seconds']:.2f} s vs {two['cpu_seconds']:.2f} s (×{two['cpu_seconds'] / one['cpu_seconds']:.2f}"
             f"); load average {load:.1f} on {os.cpu_count()} cores; merged report identical "
