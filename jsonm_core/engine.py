@@ -1142,6 +1142,9 @@ class Engine:
                     return -2
             self._win_bound = bound             # no value in this window nests deeper
             self._win_lone_free = _lone_free(sb)
+            where = None                        # (node, path) of this window's records
+            limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
+            sep_re = _S_SEP_ARR if arr_spine else _S_WS_SEQ if fmt == "seq" else _S_WS
             k = 0
             bpos = j                            # buffer index of s[k]
             took = 0
@@ -1168,41 +1171,36 @@ class Engine:
                     rec = s[k:end]
                     if ascii_ or rec.isascii():
                         nb = end - k
+                    m = sep_re.match(s, end)            # the separator after the record (ASCII)
                     if fmt == "ndjson":
                         cn = s.find("\n", k)
                         if 0 <= cn < end:
                             fail, why = end, "anomaly"
-                        elif nb < 0 and cn > 0 and _S_WS.match(s, end).end() > cn:
+                        elif nb < 0 and cn > 0 and m.end() > cn:
                             # bytes to the line's end (a byte scan) less the ASCII blanks after
                             # the record: its UTF-8 length without encoding it again
                             nb = sb.find(b"\n", bpos - j) - (bpos - j) - (cn - end)
                 if fail < 0:
                     if nb < 0:
                         nb = len(rec.encode("utf-8"))
-                    r = self._fast_record(obj, rec, bpos, nb)
+                    if where is None:
+                        where = self._value_node()
+                    r = self._fast_record(obj, rec, bpos, nb, where, limit)
                     if r < 0:
                         fail, why = end, "anomaly"
                     else:
                         took += 1
                         bpos += nb
-                        # separator
                         if not multi or self.stopped:
                             self._fast_wait = 0
                             return bpos
-                        if arr_spine:
-                            m = _S_SEP_ARR.match(s, end)
-                        else:
-                            m = (_S_WS_SEQ if fmt == "seq" else _S_WS).match(s, end)
-                        if m is None or m.end() >= len(s):
+                        me = m.end() if m is not None else -1
+                        if me < 0 or me >= len(s):
                             self._fast_wait = 0
                             return bpos
-                        sep = s[end:m.end()]
-                        bpos += len(sep)
-                        if arr_spine:
-                            self._st = VALUE
-                        else:
-                            self._st = TOP
-                        k = m.end()
+                        bpos += me - end
+                        self._st = VALUE if arr_spine else TOP
+                        k = me
                         continue
                 if took:
                     self._fast_wait = 0
@@ -1223,18 +1221,19 @@ class Engine:
                 self._fast_wait = self._base + j + 2 * avail
                 return self._need(j)
 
-    def _fast_record(self, obj, rec: str, j: int, nb: int) -> int:
-        """Account one fast-parsed record at buffer index ``j`` of ``nb`` bytes; -1 to reject."""
+    def _fast_record(self, obj, rec: str, j: int, nb: int, where: tuple, limit: int) -> int:
+        """Account one fast-parsed record at buffer index ``j`` of ``nb`` bytes; -1 to reject.
+        ``where`` is the records' (node, path) and ``limit`` the height that needs the exact path:
+        the same for every record of a window, so the window computes them once."""
         stack = self._stack
         if nb > self.cap:                       # larger than the buffer: always the exact path
             return -1
         if not self._win_lone_free and ("\\ud" in rec or "\\uD" in rec) and _has_lone(rec):
             return -1
-        limit = min(FAST_MAX_HEIGHT, self.max_depth - len(stack))
         if self._win_bound >= limit and len(rec) >= 2 * limit and rec.count("[") + rec.count("{") >= limit \
                 and _height(obj, limit) >= limit:
             return -1                           # deep: depth limit and recursion are the exact path's
-        node, path = self._value_node()
+        node, path = where
         start = self._base + j
         if not stack:
             self._top_seen = True
@@ -1270,7 +1269,10 @@ class Engine:
         if 2 * nb > self._win:
             self._win = min(2 * nb, self.cap)
         self._fast_records += 1
-        self._record_end(start + nb, path)
+        self.records += 1                       # ``_record_end`` without its size check (nb <= cap)
+        streams = self.streams
+        streams[path] = streams.get(path, 0) + 1
+        self._boundary(start + nb)
         return 0
 
     def _fast_findings(self, rec: str, start: int, nb: int, path: str, big: list) -> None:
