@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: [x for f in ("twitter.json", "twitter.ndjson")
                              for x in [extra_workers(inputs.ensure(f, size))]]),
         "gzip": ("gzip warm chunks", lambda: [extra_gzip(inputs.ensure(f, size), ns.chunk, ns.warm_chunk)
-                                              for f in ("twitter.json", "twitter.ndjson", "citm.json")]),
+                                              for f in ("twitter.json", "twitter.ndjson", "citm.json", "rows.ndjson")]),
         "pageload": ("Cold page load (headless Chromium, the browser tests' flags)",
                      lambda: extra_pageload(ns.pageload_runs, inputs.ensure("twitter.ndjson", 8 * MB))),
         "profile": ("Profile of jsonm (cProfile, own time)",

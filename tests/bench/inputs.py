@@ -1,6 +1,6 @@
 """Benchmark inputs, written to a scratch directory (build/bench/data, git-ignored).
 
-Three files of about ``size`` bytes each, generated from ``<repo>/../shared/corpus`` (read there,
+Four files of about ``size`` bytes each, generated from ``<repo>/../shared/corpus`` (read there,
 never copied into the project):
 
 * ``twitter-<size>.json``: twitter.json with its ``statuses`` repeated, each status kept as the exact
@@ -8,6 +8,8 @@ never copied into the project):
 * ``twitter-<size>.ndjson``: the same records, one compact JSON value per line;
 * ``citm-<size>.json``: a citm_catalog-like nested document (``events`` keyed by id and
   ``performances`` repeated with fresh ids, indent 4 like the original).
+* ``rows-<size>.ndjson``: amazon_cellphones.ndjson's lines repeated (exact bytes): small records
+  (a ~350-byte array per line), where per-record costs dominate, as in log files.
 
 Without the corpus (a user's own machine) data of the same shape is generated in code (seeded, so
 deterministic) and :func:`corpus_origin` says so.  Files are reused when already present.
@@ -28,7 +30,7 @@ MB = 1 << 20
 
 def corpus_origin() -> str:
     """'corpus' when ../shared/corpus has what we need, else 'synthetic'."""
-    if (CORPUS / "twitter.json").is_file() and (CORPUS / "citm_catalog.json").is_file():
+    if all((CORPUS / name).is_file() for name in ("twitter.json", "citm_catalog.json", "amazon_cellphones.ndjson")):
         return "corpus"
     return "synthetic"
 
@@ -218,7 +220,31 @@ def write_citm(path: Path, size: int) -> None:
     tmp.rename(path)
 
 
-WRITERS = {"twitter.json": write_twitter, "twitter.ndjson": write_twitter_ndjson, "citm.json": write_citm}
+# ---------------------------------------------------------------------------------------- rows
+def _row_lines() -> list[bytes]:
+    """The rows (one JSON array per line, header first) of amazon_cellphones.ndjson, or alike."""
+    if corpus_origin() == "corpus":
+        return [line + b"\n" for line in (CORPUS / "amazon_cellphones.ndjson").read_bytes().splitlines() if line]
+    rng = random.Random(11)
+    brands = ["Nokia", "Motorola", "Samsung", "Apple", "Xiaomi", "Sony", "Huawei"]
+    lines = [b'["asin","brand","title","url","image","rating","reviewUrl","totalReviews","prices"]\n']
+    for i in range(800):
+        asin = f"B0{rng.randrange(16**8):08X}"
+        brand = rng.choice(brands)
+        row = [asin, brand, f"{brand} phone {rng.randrange(1000)} – {rng.choice(['Black', 'Blanc', 'Grün'])}",
+               f"https://www.amazon.com/dp/{asin}", f"https://m.media-amazon.com/images/I/{asin}.jpg",
+               rng.choice([1, 2, 3, 3.5, 4, 4.5, 5]), f"https://www.amazon.com/product-reviews/{asin}",
+               rng.randrange(2000), rng.choice(["", f"${rng.randrange(20, 900)}.99"])]
+        lines.append(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
+    return lines
+
+
+def write_rows_ndjson(path: Path, size: int) -> None:
+    _write_until(path, size, b"", _cycle(_row_lines()), b"", b"")
+
+
+WRITERS = {"twitter.json": write_twitter, "twitter.ndjson": write_twitter_ndjson, "citm.json": write_citm,
+           "rows.ndjson": write_rows_ndjson}
 
 
 def ensure(kind: str, size: int, data_dir: Path = DATA) -> Path:

@@ -11,7 +11,7 @@ from tests.bench import inputs
 from tests.bench.runners import BENCH_BUILD, MB, ROOT, BenchError, Row, cpython_job, jq_stream, node_peer, pyodide_job
 
 REPORTS = BENCH_BUILD / "reports"
-FILES = ["twitter.json", "twitter.ndjson", "citm.json"]
+FILES = ["twitter.json", "twitter.ndjson", "citm.json", "rows.ndjson"]
 # key: (name in the table, runtime)
 RUNNERS = {
     "jsonm-cpython": ("jsonm (full profile)", "cpython"),

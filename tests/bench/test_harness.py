@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.cpython_only
 
 RUNNERS = ["jsonm-cpython", "jsonm-pyodide", "streamparser-node"]
-FILES = ["twitter.json", "twitter.ndjson", "citm.json"]
+FILES = ["twitter.json", "twitter.ndjson", "citm.json", "rows.ndjson"]
 
 
 def kind(name: str) -> str:
