@@ -181,11 +181,12 @@ class Profiler:
             c.pn = []
             if c.pfl:
                 c.pfl = False
-                for x in pn:
-                    if type(x) is int:
-                        self.scalar_int(c, x)
-                    else:
-                        self.scalar_float(c, x)
+                if len(c.ex) < MAX_EXAMPLES or not self._reduce_mixed(c, pn):
+                    for x in pn:                 # examples (or a non-finite float): in order
+                        if type(x) is int:
+                            self.scalar_int(c, x)
+                        else:
+                            self.scalar_float(c, x)
                 return
             n = len(pn)
             c.n_int += n
@@ -212,6 +213,31 @@ class Profiler:
                 u = list(it)
             if u:
                 self._kmv_add(c, {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT for v in u})
+
+    def _reduce_mixed(self, c: Node, pn: list) -> bool:
+        """Integers and floats pending at one path, reduced as ``scalar_int``/``scalar_float`` would
+        one by one (``min``/``max`` keep the first of equal values, e.g. 3 before 3.0, as the strict
+        comparisons do).  False, with nothing changed, when a float is not finite."""
+        floats = [x for x in pn if type(x) is float]
+        total = sum(floats)
+        if total - total != 0:                   # inf or nan among them (or a sum that overflows)
+            return False
+        ints = [x for x in pn if type(x) is int]
+        c.n_int += len(ints)
+        c.n_float += len(floats)
+        c.nnum += len(pn)
+        c.isum += sum(ints)
+        c.fsum += sum(n << (SCALE_BITS - d.bit_length() + 1) for n, d in map(float.as_integer_ratio, floats))
+        m = min(pn)
+        if m < c.nmin:
+            c.nmin = m
+        m = max(pn)
+        if m > c.nmax:
+            c.nmax = m
+        hs = {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT for v in set(ints)}
+        hs.update(map(num_hash, set(floats)))
+        self._kmv_add(c, hs)
+        return True
 
     @staticmethod
     def _kmv_add(node: Node, hs: set) -> None:
