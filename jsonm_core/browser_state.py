@@ -27,8 +27,9 @@ class StateError(ValueError):
 
 
 def _digest(body: dict) -> str:
+    # surrogatepass: a report may quote a lone surrogate from the data (a bad \\u escape)
     canon = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canon.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _entry(p: dict) -> dict:
@@ -66,7 +67,12 @@ def encode(job_id: str, source: dict, parts: Iterable[dict], *, saved_at: float,
     entries = [e for e in entries if e["index"] not in dropped]
     body = {"schema": SCHEMA, "version": VERSION, "job_id": job_id, "source": source,
             "saved_at": float(saved_at), "finished": bool(finished), "parts": entries}
-    text = json.dumps(dict(body, sha256=_digest(body)), ensure_ascii=False)
+    doc = dict(body, sha256=_digest(body))
+    text = json.dumps(doc, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:              # lone surrogates: escaped, so the text is valid UTF-8
+        text = json.dumps(doc)
     summary = {"done": sum(e["state"] == "done" for e in entries),
                "progress": sum(e["state"] == "progress" for e in entries),
                "dropped": sorted(dropped), "bytes": len(text.encode("utf-8"))}

@@ -2,6 +2,7 @@
 <= 3 in flight, pressure halving/recycling, retry classification and jittered backoff, and the
 job bookkeeping that IndexedDB stores.  Runs in CPython and in Pyodide (no I/O)."""
 
+import json
 import random
 
 import pytest
@@ -251,3 +252,14 @@ def test_finished_job_state_carries_no_parts():
     text, summary = bs.encode("j", None, [], saved_at=1, finished=True)
     got = bs.decode(text, job_id="j", parts=_PARTS)
     assert got["finished"] and got["parts"] == [] and summary["done"] == 0
+
+
+def test_job_state_with_a_lone_surrogate_in_a_report_is_valid_utf8_and_round_trips():
+    """A part report may quote a lone surrogate decoded from a bad \\u escape in the data."""
+    report = json.dumps({"schema": "jsonm.report", "examples": ["a\ud800b", "é"]}, ensure_ascii=False)
+    text, _ = bs.encode("j", None, [{"index": 0, "state": "done", "position": 10, "report": report}], saved_at=0)
+    text.encode("utf-8")                                  # what goes over the wire or to a file
+    got = bs.decode(text.encode("utf-8"), job_id="j", parts=_PARTS)
+    assert got["parts"][0]["report"] == report
+    plain, _ = bs.encode("j", None, [{"index": 0, "state": "done", "position": 10, "report": _REPORT}], saved_at=0)
+    assert "\\u" not in plain and bs.decode(plain, job_id="j", parts=_PARTS)["parts"][0]["report"] == _REPORT
