@@ -192,12 +192,7 @@ class Profiler:
             c.n_int += n
             c.nnum += n
             c.isum += sum(pn)
-            m = min(pn)
-            if m < c.nmin:
-                c.nmin = m
-            m = max(pn)
-            if m > c.nmax:
-                c.nmax = m
+            self._num_range(c, pn)
             u = dict.fromkeys(pn)
             if len(c.ex) < MAX_EXAMPLES:
                 it = iter(u)
@@ -228,16 +223,22 @@ class Profiler:
         c.nnum += len(pn)
         c.isum += sum(ints)
         c.fsum += sum(n << (SCALE_BITS - d.bit_length() + 1) for n, d in map(float.as_integer_ratio, floats))
-        m = min(pn)
-        if m < c.nmin:
-            c.nmin = m
-        m = max(pn)
-        if m > c.nmax:
-            c.nmax = m
+        self._num_range(c, pn)
         hs = {((((v % _P64) * _MIX) >> 32) & 0xFFFFFFFF) ^ _NUM_SALT for v in set(ints)}
         hs.update(map(num_hash, set(floats)))
         self._kmv_add(c, hs)
         return True
+
+    @staticmethod
+    def _num_range(c: Node, values: list) -> None:
+        """Fold pending numbers into the path's minimum and maximum: ``min``/``max`` return the
+        first of equal values and the compares are strict, so ties keep the earliest (3 before 3.0)."""
+        m = min(values)
+        if m < c.nmin:
+            c.nmin = m
+        m = max(values)
+        if m > c.nmax:
+            c.nmax = m
 
     @staticmethod
     def _kmv_add(node: Node, hs: set) -> None:
