@@ -152,6 +152,7 @@ async def fetch_text(url: str) -> str:
 def use_manifest(text: str) -> mf.Manifest:
     m = mf.loads(text)
     state["manifest"] = m
+    state["runs"] = bs.ReportRuns()      # merged reports of done runs, for job-state uploads
     return m
 
 
@@ -512,13 +513,21 @@ async def finalize(data: dict) -> None:
     from jsonm_core.report import merge
     m = state["manifest"]
     merged = None
+    covered = -1                          # a restored run's report covers its parts up to here
     for i in range(len(m.parts)):
         rec = await idb.getPart(m.job_id, i)
         if rec is None or rec.state != "done":
             post({"type": "error", "during": "finalize", "message": f"part {i} is not done"})
             return
+        if getattr(rec, "covered_by", None) is not None:
+            if i > covered:
+                post({"type": "error", "during": "finalize",
+                      "message": f"part {i} is covered by a run whose report is missing"})
+                return
+            continue
         report = json.loads(rec.report)
         merged = report if merged is None else merge(merged, report)
+        covered = int(getattr(rec, "last", None) or i)
     merged.setdefault("run", {})
     if isinstance(merged.get("run"), dict):
         merged["run"]["browser"] = {"parts": len(m.parts), "job_id": m.job_id}
@@ -581,20 +590,30 @@ async def pull_state(m: mf.Manifest) -> bool:
         return False
     if got["finished"] or not got["parts"]:
         return False
+    done = progress = 0
     for rec in got["parts"]:
         row = {"job_id": m.job_id, "index": rec["index"], "state": rec["state"],
                "position": rec["position"], "records": rec["records"], "updated_at": time.time()}
+        last = rec.get("last", rec["index"])
         if rec["state"] == "done":
             row["report"] = rec["report"]
+            done += last - rec["index"] + 1
+            if last != rec["index"]:
+                row["last"] = last
+        else:
+            progress += 1
         obj = to_js(row, dict_converter=js.Object.fromEntries)
         if rec["state"] == "progress":
             arr = js.Uint8Array.new(len(rec["checkpoint"]))
             arr.assign(rec["checkpoint"])
             obj.checkpoint = arr
         await idb.putPart(obj)
-    done = sum(r["state"] == "done" for r in got["parts"])
+        for k in range(rec["index"] + 1, last + 1):      # inside a run: done, its report in the run's
+            await idb.putPart(to_js({"job_id": m.job_id, "index": k, "state": "done",
+                                     "position": m.parts[k].end, "records": 0, "covered_by": rec["index"],
+                                     "updated_at": time.time()}, dict_converter=js.Object.fromEntries))
     _note(f"restored from the manifest's checkpoint URL: {done} parts done, "
-          f"{len(got['parts']) - done} in progress (saved on another device or session)")
+          f"{progress} in progress (saved on another device or session)")
     return True
 
 
@@ -619,20 +638,26 @@ async def _put_state(want: dict) -> None:
         return
     finished = bool(want.get("finished"))
     records = []
+    if want.get("clear"):
+        state["runs"] = bs.ReportRuns()   # a forgotten job's merged runs must not come back
     if not finished and not want.get("clear"):
         for r in (await idb.partRecords(m.job_id)):
+            if getattr(r, "covered_by", None) is not None:
+                continue                  # inside a restored run: its report is the run's
             rec = {"index": int(r.index), "state": r.state, "position": int(r.position or 0),
                    "records": int(getattr(r, "records", 0) or 0)}
             report = getattr(r, "report", None)
             blob = getattr(r, "checkpoint", None)
             if isinstance(report, str):
                 rec["report"] = report
+                if getattr(r, "last", None) is not None:
+                    rec["last"] = int(r.last)
             if blob is not None and hasattr(blob, "to_bytes"):
                 rec["checkpoint"] = blob.to_bytes()
             records.append(rec)
     limit = int(state["config"].get("state_max_bytes", bs.MAX_BYTES))
     text, summary = bs.encode(m.job_id, m.source, records, saved_at=time.time(), finished=finished,
-                              max_bytes=limit)
+                              max_bytes=limit, runs=state.get("runs"))
     init = {"method": target.get("method", "PUT"), "body": text,
             "headers": {"Content-Type": "application/json"}}
     msg = {"type": "synced", "seq": want.get("seq", 0), "finished": finished,

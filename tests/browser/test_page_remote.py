@@ -28,6 +28,16 @@ def _pause_mid_part(page, job) -> list[dict]:
     raise AssertionError("never paused inside a part after its first checkpoint")
 
 
+def _remote_parts(job, remote: dict) -> list[tuple]:
+    """(index, state, position) per part; a run entry of done parts stands for each of its parts."""
+    out = []
+    for p in remote["parts"]:
+        last = p.get("last", p["index"])
+        out += [(k, p["state"], p["position"] if k == last else job.parts[k]["end"])
+                for k in range(p["index"], last + 1)]
+    return sorted(out)
+
+
 def _wait_uploaded(page, job, saved: list[dict]) -> dict:
     """The state at the checkpoint URL is the paused tab's IndexedDB state (parts and positions)."""
     want = sorted((p["index"], p["state"], p["position"]) for p in saved if p["state"] == "done"
@@ -35,7 +45,7 @@ def _wait_uploaded(page, job, saved: list[dict]) -> dict:
     remote = None
     for _ in range(200):
         remote = remote_state(job)
-        if remote and sorted((p["index"], p["state"], p["position"]) for p in remote["parts"]) == want:
+        if remote and _remote_parts(job, remote) == want:
             return remote
         page.wait_for_timeout(100)
     raise AssertionError(f"checkpoint URL never held the paused state {want}: {remote and remote['parts']}")
@@ -48,10 +58,12 @@ def test_resume_on_another_device_from_the_manifest_alone(guarded_page, browser,
     page.goto(page_url(site_url, job.manifest_url, workers=1, checkpoint_kb=64, snapshot_kb=64, sync_s=1))
     wait_loaded(page)
     page.get_by_test_id("start").click()
-    wait_fraction(page, 0.2)
+    wait_fraction(page, 0.4)                        # one worker: parts 0-2 done, in order
     saved = _pause_mid_part(page, job)
     remote = _wait_uploaded(page, job, saved)
     assert remote["schema"] == "jsonm.job_state" and remote["job_id"] == job.job_id
+    # consecutive done parts travel as one entry with their merged report (version 2)
+    assert remote["version"] == 2 and remote["parts"][0]["index"] == 0 and remote["parts"][0]["last"] >= 2
     expect(page.get_by_test_id("remote-state")).to_contain_text("Checkpoint URL: saved at")
     done = {p["index"] for p in saved if p["state"] == "done"}
     in_progress = {p["index"]: p["position"] for p in saved if p["state"] == "progress" and p["checkpoint_bytes"]}

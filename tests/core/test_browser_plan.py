@@ -263,3 +263,110 @@ def test_job_state_with_a_lone_surrogate_in_a_report_is_valid_utf8_and_round_tri
     assert got["parts"][0]["report"] == report
     plain, _ = bs.encode("j", None, [{"index": 0, "state": "done", "position": 10, "report": _REPORT}], saved_at=0)
     assert "\\u" not in plain and bs.decode(plain, job_id="j", parts=_PARTS)["parts"][0]["report"] == _REPORT
+
+
+# ---- runs of done parts (version 2): a terabyte job's state stays a few reports long
+
+from core_helpers import boundaries  # noqa: E402
+from jsonm_core.engine import Engine  # noqa: E402
+from jsonm_core.report import merge, without_run  # noqa: E402
+
+
+def _part_reports(n: int = 6):
+    """Real part reports of a small NDJSON document cut into ``n`` parts at record boundaries."""
+    data = b"".join(b'{"i": %d, "s": "%s", "f": %s}\n' % (i, b"x" * (i % 7), b"1.5" if i % 3 else b"2")
+                    for i in range(300))
+    cuts = boundaries(data, "ndjson")
+    step = max(1, len(cuts) // n)
+    picked = [c for c in cuts[step::step] if 0 < c.offset < len(data)][: n - 1]
+    spans, prev = [], (0, None)
+    for c in picked:
+        spans.append((prev[0], c.offset, prev[1]))
+        prev = (c.offset, c.context)
+    spans.append((prev[0], len(data), prev[1]))
+    reports = []
+    for i, (a, b, ctx) in enumerate(spans):
+        e = Engine(format="ndjson", part={"index": i, "start": a, "end": b, "context": ctx,
+                                          "last": i == len(spans) - 1}, source={"size": len(data)})
+        e.feed(data[a:b])
+        reports.append(e.finish())
+    whole = Engine(format="ndjson", source={"size": len(data)})
+    whole.feed(data)
+    return data, spans, reports, without_run(whole.finish())
+
+
+def test_consecutive_done_parts_travel_as_one_run_with_the_merged_report():
+    data, spans, reports, whole = _part_reports()
+    texts = [json.dumps(r, ensure_ascii=False) for r in reports]
+    parts = [(a, b) for a, b, _ in spans]
+    recs = [{"index": i, "state": "done", "position": parts[i][1], "records": r["records"]["count"],
+             "report": texts[i]} for i, r in enumerate(reports) if i != 3]
+    recs.append({"index": 3, "state": "progress", "position": parts[3][0], "checkpoint": b"ck"})
+    runs = bs.ReportRuns()
+    text, summary = bs.encode("j", None, recs, saved_at=0, runs=runs)
+    got = bs.decode(text, job_id="j", parts=parts)["parts"]
+    assert [(e["index"], e.get("last"), e["state"]) for e in got] == [(0, 2, "done"), (3, None, "progress"),
+                                                                       (4, 5, "done")]
+    assert summary["done"] == 5 and summary["entries"] == 3
+    assert got[0]["records"] == sum(r["records"]["count"] for r in reports[:3])
+    # the runs' reports and the last part merge to exactly the whole document's report
+    rebuilt = merge(merge(json.loads(got[0]["report"]), reports[3]), json.loads(got[2]["report"]))
+    assert without_run(rebuilt) == whole
+
+
+def test_a_part_finishing_next_to_a_run_costs_one_merge():
+    _, spans, reports, _ = _part_reports()
+    texts = [json.dumps(r, ensure_ascii=False) for r in reports]
+    runs, recs = bs.ReportRuns(), []
+    for i, t in enumerate(texts):                       # parts finish in order, one upload each
+        recs.append({"index": i, "state": "done", "position": spans[i][1], "report": t})
+        before = runs.merges
+        bs.encode("j", None, recs, saved_at=0, runs=runs)
+        assert runs.merges - before == (1 if i else 0)
+    once = bs.encode("j", None, recs, saved_at=0, runs=runs)[0]
+    assert runs.merges == len(texts) - 1                # nothing new: no merge at all
+    fresh = bs.encode("j", None, recs, saved_at=0, runs=bs.ReportRuns())[0]
+    assert json.loads(once)["parts"] == json.loads(fresh)["parts"]    # same text without the cache
+
+
+def test_a_run_state_resumes_and_merges_again_with_runs_restored_from_it():
+    """What another device does: rows restored from run entries upload as the same runs."""
+    _, spans, reports, whole = _part_reports()
+    parts = [(a, b) for a, b, _ in spans]
+    texts = [json.dumps(r, ensure_ascii=False) for r in reports]
+    first, _ = bs.encode("j", None, [{"index": i, "state": "done", "position": parts[i][1], "report": texts[i]}
+                                     for i in (0, 1, 3, 4)], saved_at=0, runs=bs.ReportRuns())
+    restored = bs.decode(first, job_id="j", parts=parts)["parts"]
+    assert [(e["index"], e.get("last")) for e in restored] == [(0, 1), (3, 4)]
+    later = restored + [{"index": i, "state": "done", "position": parts[i][1], "report": texts[i]} for i in (2, 5)]
+    text, summary = bs.encode("j", None, later, saved_at=0, runs=bs.ReportRuns())
+    (only,) = bs.decode(text, job_id="j", parts=parts)["parts"]
+    assert (only["index"], only["last"], summary["done"]) == (0, 5, 6)
+    assert without_run(json.loads(only["report"])) == whole
+
+
+def test_run_entries_are_validated():
+    parts = [(0, 10), (10, 20), (20, 30)]
+
+    def doc(entries):
+        text, _ = bs.encode("j", None, [], saved_at=0)
+        body = json.loads(text)
+        body.pop("sha256")
+        body["parts"] = entries
+        return json.dumps(dict(body, sha256=bs._digest(body)))
+
+    good = {"index": 0, "last": 1, "state": "done", "position": 20, "records": 1, "report": _REPORT}
+    assert bs.decode(doc([good]), job_id="j", parts=parts)["parts"][0]["last"] == 1
+    with pytest.raises(bs.StateError, match="out of range or repeated"):
+        bs.decode(doc([good, {**good, "index": 1, "last": 2, "position": 30}]), job_id="j", parts=parts)
+    with pytest.raises(bs.StateError, match="out of range or repeated"):
+        bs.decode(doc([{**good, "last": 3}]), job_id="j", parts=parts)
+    with pytest.raises(bs.StateError, match="outside the part"):
+        bs.decode(doc([{**good, "position": 5}]), job_id="j", parts=parts)
+    with pytest.raises(bs.StateError, match="must be done"):
+        bs.decode(doc([{"index": 0, "last": 1, "state": "progress", "position": 12, "checkpoint": ""}]),
+                  job_id="j", parts=parts)
+    v1 = json.loads(doc([]))                             # version 1 documents still read
+    v1.pop("sha256")
+    v1["version"] = 1
+    assert bs.decode(json.dumps(dict(v1, sha256=bs._digest(v1))), job_id="j", parts=parts)["parts"] == []
