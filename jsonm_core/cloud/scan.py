@@ -14,6 +14,7 @@ import sys
 import time
 from typing import Callable, Iterator
 
+from jsonm_core import browser_state as bs
 from jsonm_core.cloud.fetch import FetchError, fetch_part, http_get
 from jsonm_core.manifest import Manifest, ManifestError, loads
 
@@ -67,8 +68,9 @@ class _ManifestRun:
         self.m, self.progress, self.save, self.limit = m, progress, save, limit
         self.options = engine_options
         self.prior = {e["index"]: e for e in (resume or {}).get("parts", [])}
-        self.done: list[dict] = []              # job-state entries of finished parts
+        self.done: list[dict] = []              # job-state entries of finished parts (or runs)
         self.processed = 0                      # bytes fed by this pass (for ``limit``)
+        self.runs = bs.ReportRuns()             # consecutive done parts saved as one merged entry
 
     def _engine(self, part: dict | None, entry: dict | None):
         from jsonm_core.engine import Engine
@@ -77,10 +79,9 @@ class _ManifestRun:
         return Engine(part=part, source=self.m.source, **self.options)
 
     def _state(self, current: dict | None = None, finished: bool = False) -> str:
-        from jsonm_core import browser_state as bs
         entries = self.done + ([current] if current else [])
         text, _ = bs.encode(self.m.job_id, self.m.source, entries, saved_at=time.time(),
-                            finished=finished, max_bytes=1 << 62)
+                            finished=finished, max_bytes=1 << 62, runs=self.runs)
         return text
 
     def _progress_entry(self, eng, blob: bytes) -> dict:
@@ -110,13 +111,18 @@ class _ManifestRun:
         """Record-aligned parts: each by its own engine, reports merged in order."""
         from jsonm_core.report import merge
         report = None
-        for p in self.m.parts:
+        parts = self.m.parts
+        k = 0
+        while k < len(parts):
+            p = parts[k]
+            k += 1
             entry = self.prior.get(p.index)
             if entry is not None and entry["state"] == "done":
-                r = json.loads(entry["report"])
+                r = json.loads(entry["report"])       # a run's report covers its parts to "last"
                 self.done.append(entry)
+                k = entry.get("last", p.index) + 1
                 if self.progress is not None:
-                    self.progress.update(p.end)
+                    self.progress.update(parts[k - 1].end)
             else:
                 if self.limit is not None and self.processed >= self.limit:
                     if self.save:
@@ -207,7 +213,6 @@ def run_manifest_scan(args: argparse.Namespace) -> int | None:
 
 def _read_state(path: str, m: Manifest) -> dict:
     """The job state to resume from, checked against this job's manifest (one clear message)."""
-    from jsonm_core import browser_state as bs
     from jsonm_core.checkpoint import CheckpointError
     from jsonm_core.cli import UsageError
     from jsonm_core.engine import Engine
